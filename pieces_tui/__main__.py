@@ -1,0 +1,3 @@
+from pieces_tui.cli import main
+
+raise SystemExit(main())
