@@ -1,0 +1,47 @@
+"""User settings kept between runs, in `config.json` at the XDG config path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pieces_tui.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THEME = "textual-dark"
+
+
+@dataclass
+class Settings:
+    theme: str = DEFAULT_THEME
+    path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        """Read the settings; a missing or broken file gives the defaults (and says so in the log)."""
+        settings = cls() if path is None else cls(path=path)
+        try:
+            raw = json.loads(settings.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return settings
+        except (OSError, ValueError) as error:
+            log.warning("ignoring unreadable settings file %s: %s", settings.path, error)
+            return settings
+        if isinstance(raw, dict) and isinstance(raw.get("theme"), str):
+            settings.theme = raw["theme"]
+        return settings
+
+    def save(self) -> None:
+        """Write atomically, so a crash never leaves half a file."""
+        data = {key: value for key, value in asdict(self).items() if key != "path"}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, self.path)

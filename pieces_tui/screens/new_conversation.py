@@ -1,0 +1,166 @@
+"""New conversation dialog: an optional name, and either a blank start or an asset to start from."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from pieces_tui.sanitize import clean_line, clean_text
+
+
+class AssetLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    """What the dialog returns: a name (or None for the server's default) and an optional asset."""
+
+    name: str | None
+    asset_id: str | None = None
+
+
+PREVIEW_LINES = 8
+
+
+def _asset_prompt(asset: AssetLike, needle: str) -> Content:
+    name = Content(clean_line(asset.name or "Untitled asset"))
+    if needle:
+        folded = name.plain.casefold()
+        start = folded.find(needle)
+        if start >= 0:
+            name = name.stylize("reverse", start, start + len(needle))
+    meta = " · ".join(
+        part for part in (asset.language, f"{len(asset.text.splitlines())} lines") if part
+    )
+    return Content.assemble(name, "  ", (meta, "dim"))
+
+
+class NewConversationScreen(ModalScreen[NewConversation | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, load_assets: Callable[[], Awaitable[Sequence[AssetLike]]]) -> None:
+        super().__init__()
+        self._load_assets = load_assets
+        self._assets: list[AssetLike] = []
+        self._shown: list[AssetLike] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog -wide"):
+            yield Label("New conversation", classes="dialog-title")
+            yield Input(placeholder="Name (optional)", id="name")
+            with RadioSet(id="source"):
+                yield RadioButton("Blank", value=True, id="blank")
+                yield RadioButton("From an asset", id="from-asset")
+            with Vertical(id="asset-picker"):
+                yield Input(placeholder="Search assets", id="asset-search")
+                yield OptionList(id="assets")
+                yield Static("", id="asset-preview", markup=False)
+            yield Label("", id="error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Create", id="create", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#asset-picker").display = False
+        self.query_one("#name", Input).focus()
+
+    @property
+    def _from_asset(self) -> bool:
+        return self.query_one("#from-asset", RadioButton).value
+
+    @on(RadioSet.Changed)
+    def _source_changed(self) -> None:
+        picker = self.query_one("#asset-picker")
+        picker.display = self._from_asset
+        if self._from_asset:
+            self.query_one("#asset-search", Input).focus()
+            if not self._assets:
+                self._fetch_assets()
+
+    @work(exclusive=True, group="assets")
+    async def _fetch_assets(self) -> None:
+        options = self.query_one("#assets", OptionList)
+        options.loading = True
+        try:
+            self._assets = list(await self._load_assets())
+        except Exception as error:  # the reason reaches the user, never a crash
+            self.query_one("#error", Label).update(
+                Content(f"Could not load assets: {clean_line(str(error))}")
+            )
+            return
+        finally:
+            options.loading = False
+        self._show_assets(self.query_one("#asset-search", Input).value)
+
+    def _show_assets(self, query: str) -> None:
+        needle = query.strip().casefold()
+        self._shown = [
+            asset
+            for asset in self._assets
+            if not needle
+            or needle in (asset.name or "").casefold()
+            or needle in (asset.language or "").casefold()
+        ]
+        options = self.query_one("#assets", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(_asset_prompt(asset, needle), id=asset.id) for asset in self._shown
+        )
+        if self._shown:
+            options.highlighted = 0
+        else:
+            text = "No assets match." if self._assets else "Pieces OS has no assets yet."
+            self.query_one("#asset-preview", Static).update(text)
+
+    @on(Input.Changed, "#asset-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._show_assets(event.value)
+
+    @on(OptionList.OptionHighlighted, "#assets")
+    def _preview(self, event: OptionList.OptionHighlighted) -> None:
+        asset = self._shown[event.option_index]
+        lines = clean_text(asset.text).splitlines()
+        preview = "\n".join(lines[:PREVIEW_LINES])
+        if len(lines) > PREVIEW_LINES:
+            preview += f"\n… {len(lines) - PREVIEW_LINES} more lines"
+        self.query_one("#asset-preview", Static).update(Content(preview or "(empty asset)"))
+
+    @on(Input.Submitted, "#asset-search")
+    def _search_submitted(self) -> None:
+        self.query_one("#assets", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#assets")
+    @on(Input.Submitted, "#name")
+    @on(Button.Pressed, "#create")
+    def _submit(self) -> None:
+        name = self.query_one("#name", Input).value.strip() or None
+        if not self._from_asset:
+            self.dismiss(NewConversation(name=name))
+            return
+        options = self.query_one("#assets", OptionList)
+        if options.highlighted is None or not self._shown:
+            self.query_one("#error", Label).update("Choose an asset to start from.")
+            return
+        self.dismiss(NewConversation(name=name, asset_id=self._shown[options.highlighted].id))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
