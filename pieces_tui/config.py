@@ -23,7 +23,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        """Read the settings; a missing or broken file gives the defaults (and says so in the log)."""
+        """Read the settings; a missing or broken file gives the defaults (and a log line)."""
         settings = cls() if path is None else cls(path=path)
         try:
             raw = json.loads(settings.path.read_text(encoding="utf-8"))

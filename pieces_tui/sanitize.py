@@ -1,7 +1,8 @@
 """Make untrusted text safe to show in a terminal.
 
-Names, messages and error texts come from the server. They are never parsed as markup (callers build
-`Content`/`Text` objects), and this module removes what a terminal would act on: escape sequences and
+Names, messages and error texts come from the server. They are never parsed as markup (callers
+build `Content`/`Text` objects), and this module removes what a terminal would act on: escape
+sequences and
 other control characters.
 """
 

@@ -18,7 +18,8 @@ from textual.widgets import Label, Markdown, Static
 from pieces_tui.sanitize import clean_line, clean_text
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
-# as the reader scrolls towards the end, so a 2,000-message conversation opens as fast as a short one.
+# as the reader scrolls towards the end, so a 2,000-message conversation opens as fast as a
+# short one.
 MESSAGE_BATCH = 12
 
 
