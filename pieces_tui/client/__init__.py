@@ -1,0 +1,44 @@
+"""The async client layer for Pieces OS: models, HTTP client, identifier stream, discovery, sync.
+
+No Textual imports here: the UI uses this package only through the names exported below.
+"""
+
+from pieces_tui.client.discovery import discover
+from pieces_tui.client.errors import (
+    BadRequest,
+    NotFound,
+    PiecesError,
+    PiecesUnavailable,
+    ProtocolError,
+    ServerError,
+)
+from pieces_tui.client.http import PiecesClient
+from pieces_tui.client.stream import (
+    Changed,
+    Deleted,
+    IdentifierStream,
+    Malformed,
+    Snapshot,
+    StreamEvent,
+    StreamState,
+)
+from pieces_tui.client.sync import Synchronizer
+
+__all__ = [
+    "BadRequest",
+    "Changed",
+    "Deleted",
+    "IdentifierStream",
+    "Malformed",
+    "NotFound",
+    "PiecesClient",
+    "PiecesError",
+    "PiecesUnavailable",
+    "ProtocolError",
+    "ServerError",
+    "Snapshot",
+    "StreamEvent",
+    "StreamState",
+    "Synchronizer",
+    "discover",
+]

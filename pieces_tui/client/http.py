@@ -1,0 +1,342 @@
+"""The async HTTP client for Pieces OS (or the embedded server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from pieces_tui.client.errors import (
+    BadRequest,
+    NotFound,
+    PiecesUnavailable,
+    ProtocolError,
+    ServerError,
+)
+from pieces_tui.client.models import (
+    Annotation,
+    Asset,
+    Assets,
+    Conversation,
+    ConversationMessage,
+    ConversationMessages,
+    Conversations,
+    ConversationsCreateFromAssetOutput,
+    ConversationType,
+    FlattenedConversations,
+    MessageRole,
+    SeededConversation,
+    SeededConversationMessage,
+)
+
+__all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds allowed for any single call (connect, write, read and pool wait each)."""
+
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+_NO_TRANSFERABLES = {"transferables": "false"}
+
+
+class PiecesClient:
+    """Typed async access to the Pieces OS endpoints pieces-tui uses.
+
+    Use as an async context manager (or call `aclose()`): one connection pool per client.
+    Every method raises only `PiecesError` subclasses.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = 8,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        # One semaphore per client bounds the fan-out of the bulk helpers (annotations(),
+        # conversations_by_ids()) however many of them run at once.
+        self._fanout = asyncio.Semaphore(max_concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            # Pieces OS is local: never route it through a proxy from the environment.
+            trust_env=False,
+            limits=httpx.Limits(max_connections=max(16, max_concurrency * 2)),
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=params,
+                json=body,
+            )
+        except httpx.TimeoutException as exc:
+            raise PiecesUnavailable(
+                f"Pieces OS at {self._base_url} did not answer {method} {path} "
+                f"within {self._timeout:g} s"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise PiecesUnavailable(
+                f"cannot reach Pieces OS at {self._base_url}: {type(exc).__name__} {exc}".strip()
+            ) from exc
+        except httpx.HTTPError as exc:  # anything else httpx may raise (e.g. an invalid URL)
+            raise PiecesUnavailable(f"request to {self._base_url}{path} failed: {exc}") from exc
+        if response.is_success:
+            return response
+        text = _safe_text(response)
+        url = str(response.request.url)
+        if response.status_code == 404:
+            raise NotFound(404, text, url=url)
+        if 400 <= response.status_code < 500:
+            raise BadRequest(response.status_code, text, url=url)
+        raise ServerError(response.status_code, text, url=url)
+
+    async def _get_model(
+        self, path: str, model: type[_M], *, params: dict[str, str] | None = None
+    ) -> _M:
+        response = await self._request("GET", path, params=params)
+        return _parse(response, model)
+
+    async def _get_json(self, path: str, *, params: dict[str, str] | None = None) -> Any:
+        response = await self._request("GET", path, params=params)
+        return _json(response)
+
+    async def _bounded(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        async with self._fanout:
+            return await call()
+
+    # -- well-known -------------------------------------------------------------------------------
+
+    async def health(self) -> str:
+        """The health text (starts with "ok" when healthy). Raises `ProtocolError` otherwise."""
+        response = await self._request("GET", "/.well-known/health")
+        text = response.text
+        if not text.strip().lower().startswith("ok"):
+            raise ProtocolError("unexpected health answer", detail=text[:200])
+        return text.strip()
+
+    async def version(self) -> str:
+        response = await self._request("GET", "/.well-known/version")
+        return response.text.strip()
+
+    # -- conversations ----------------------------------------------------------------------------
+
+    async def conversations(self) -> list[Conversation]:
+        """Every conversation, in the order the server lists them (bulk snapshot)."""
+        result = await self._get_model("/conversations", Conversations, params=_NO_TRANSFERABLES)
+        return result.iterable
+
+    async def conversation_ids(self) -> list[str]:
+        result = await self._get_model("/conversations/identifiers", FlattenedConversations)
+        return result.ids()
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        return await self._get_model(
+            f"/conversation/{_seg(conversation_id)}", Conversation, params=_NO_TRANSFERABLES
+        )
+
+    async def conversations_by_ids(
+        self, conversation_ids: Iterable[str]
+    ) -> dict[str, Conversation | None]:
+        """Fetch several conversations, at most `max_concurrency` requests at a time.
+
+        Duplicate ids are fetched once. The result maps each id to its conversation, or to `None`
+        when the server says it does not exist (404). Other errors propagate.
+        """
+        unique = list(dict.fromkeys(conversation_ids))
+
+        async def fetch(conversation_id: str) -> Conversation | None:
+            try:
+                return await self._bounded(lambda: self.conversation(conversation_id))
+            except NotFound:
+                return None
+
+        results = await _gather_all([fetch(i) for i in unique])
+        return dict(zip(unique, results, strict=True))
+
+    async def messages(self, conversation_id: str) -> list[ConversationMessage]:
+        """The conversation's messages in order (by `indices`), deleted ones left out."""
+        result = await self._get_model(
+            f"/conversation/{_seg(conversation_id)}/messages", ConversationMessages
+        )
+        return result.ordered()
+
+    async def message(self, message_id: str) -> ConversationMessage:
+        return await self._get_model(
+            f"/message/{_seg(message_id)}", ConversationMessage, params=_NO_TRANSFERABLES
+        )
+
+    async def create_conversation(
+        self,
+        name: str | None = None,
+        messages: Sequence[SeededConversationMessage | tuple[MessageRole | str, str]] = (),
+        *,
+        type: ConversationType = ConversationType.COPILOT,
+        favorited: bool | None = None,
+    ) -> Conversation:
+        """Create a conversation, optionally seeded with `(role, text)` messages."""
+        seeded = [
+            m if isinstance(m, SeededConversationMessage) else SeededConversationMessage.of_text(*m)
+            for m in messages
+        ]
+        body = SeededConversation(
+            type=type, name=name, messages=seeded or None, favorited=favorited
+        ).to_wire()
+        response = await self._request(
+            "POST", "/conversations/create", params=_NO_TRANSFERABLES, body=body
+        )
+        return _parse(response, Conversation)
+
+    async def create_from_asset(self, asset_id: str, name: str | None = None) -> Conversation:
+        """Create a conversation grounded on a saved asset; rename it when `name` is given."""
+        response = await self._request("POST", f"/conversations/create/from_asset/{_seg(asset_id)}")
+        created = _parse(response, ConversationsCreateFromAssetOutput)
+        if name is not None:
+            return await self.rename_conversation(created.conversation.id, name)
+        return await self.conversation(created.conversation.id)
+
+    async def delete_conversation(self, conversation_id: str) -> None:
+        await self._request("POST", f"/conversations/{_seg(conversation_id)}/delete")
+
+    async def rename_conversation(self, conversation_id: str, name: str) -> Conversation:
+        """Rename: GET the conversation, POST it back to /conversation/update with the new name.
+
+        The body is the server's own JSON with only `name` changed (not our model's dump), so
+        fields this client does not model (grounding, pipeline, ...) are not wiped on the way.
+        """
+        raw = await self._get_json(
+            f"/conversation/{_seg(conversation_id)}", params=_NO_TRANSFERABLES
+        )
+        if not isinstance(raw, dict):
+            raise ProtocolError("conversation is not a JSON object", detail=type(raw).__name__)
+        raw["name"] = name
+        response = await self._request(
+            "POST", "/conversation/update", params=_NO_TRANSFERABLES, body=raw
+        )
+        return _parse(response, Conversation)
+
+    async def add_message(
+        self, conversation_id: str, role: MessageRole | str, text: str
+    ) -> ConversationMessage:
+        body = SeededConversationMessage.of_text(
+            role, text, conversation_id=conversation_id
+        ).to_wire()
+        response = await self._request(
+            "POST", "/messages/create", params=_NO_TRANSFERABLES, body=body
+        )
+        return _parse(response, ConversationMessage)
+
+    # -- assets and annotations -------------------------------------------------------------------
+
+    async def assets(self) -> list[Asset]:
+        result = await self._get_model("/assets", Assets, params=_NO_TRANSFERABLES)
+        return result.iterable
+
+    async def asset(self, asset_id: str) -> Asset:
+        return await self._get_model(f"/asset/{_seg(asset_id)}", Asset, params=_NO_TRANSFERABLES)
+
+    async def annotation(self, annotation_id: str) -> Annotation:
+        return await self._get_model(f"/annotation/{_seg(annotation_id)}", Annotation)
+
+    async def annotations(self, annotation_ids: Iterable[str]) -> list[Annotation]:
+        """Fetch several annotations (bounded concurrency), in the order given, duplicates once;
+        annotations the server no longer has (404) are left out."""
+        unique = list(dict.fromkeys(annotation_ids))
+
+        async def fetch(annotation_id: str) -> Annotation | None:
+            try:
+                return await self._bounded(lambda: self.annotation(annotation_id))
+            except NotFound:
+                return None
+
+        results = await _gather_all([fetch(i) for i in unique])
+        return [a for a in results if a is not None]
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _seg(value: str) -> str:
+    """Quote an id for use as one path segment."""
+    return quote(value, safe="")
+
+
+def _safe_text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (UnicodeDecodeError, LookupError):
+        return response.content.decode("utf-8", "replace")
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        preview = _safe_text(response)[:200]
+        raise ProtocolError(
+            f"{response.request.method} {response.request.url.path} did not answer JSON",
+            detail=f"{exc}; body starts {preview!r}",
+        ) from exc
+
+
+def _parse(response: httpx.Response, model: type[_M]) -> _M:
+    data = _json(response)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(
+            f"{response.request.method} {response.request.url.path} answered an invalid "
+            f"{model.__name__}",
+            detail=str(exc),
+        ) from exc
+
+
+async def _gather_all(calls: Sequence[Awaitable[_T]]) -> list[_T]:
+    """Run all calls; if one fails, cancel the others and raise its error."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

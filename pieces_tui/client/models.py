@@ -1,0 +1,473 @@
+"""Pydantic models for the part of the Pieces OS protocol that pieces-tui reads and writes.
+
+Fields are snake_case with the wire spelling as alias where it differs (a few keys are camelCase).
+Every model ignores keys it does not know (including `schema`), enums tolerate values a newer
+Pieces OS may send (they become `UNKNOWN`), and the fields the official SDK requires stay required.
+Serialise with `to_wire()` to get a JSON-ready dict with wire keys and no `None`s.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "Annotation",
+    "AnnotationType",
+    "Asset",
+    "Assets",
+    "Conversation",
+    "ConversationMessage",
+    "ConversationMessages",
+    "ConversationType",
+    "Conversations",
+    "ConversationsCreateFromAssetOutput",
+    "FlattenedAnnotations",
+    "FlattenedAssets",
+    "FlattenedConversationMessages",
+    "FlattenedConversations",
+    "FlattenedWebsites",
+    "FragmentFormat",
+    "GroupedTimestamp",
+    "MessageRole",
+    "ReferencedAnnotation",
+    "ReferencedAsset",
+    "ReferencedConversation",
+    "ReferencedConversationMessage",
+    "ReferencedWebsite",
+    "SeededConversation",
+    "SeededConversationMessage",
+    "StreamedIdentifier",
+    "StreamedIdentifiers",
+    "Website",
+]
+
+
+class WireModel(BaseModel):
+    """Base of every protocol model: wire aliases, tolerant of unknown keys."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-ready dict with wire keys, leaving out unset optional fields."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# -- tolerant enums -------------------------------------------------------------------------------
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _tolerant(enum_cls: type[_E]) -> Callable[[Any], Any]:
+    """A before-validator mapping any unknown value of `enum_cls` to its `UNKNOWN` member."""
+    unknown = enum_cls["UNKNOWN"]
+    known = {member.value for member in enum_cls}
+
+    def coerce(value: Any) -> Any:
+        if isinstance(value, enum_cls):
+            return value
+        if isinstance(value, str) and value in known:
+            return value
+        return unknown
+
+    return coerce
+
+
+class ConversationType(enum.StrEnum):
+    UNKNOWN = "UNKNOWN"
+    COPILOT = "COPILOT"
+
+
+class MessageRole(enum.StrEnum):
+    UNKNOWN = "UNKNOWN"
+    USER = "USER"
+    SYSTEM = "SYSTEM"
+    ASSISTANT = "ASSISTANT"
+    SYSTEM_THINKING = "SYSTEM_THINKING"
+
+
+class AnnotationType(enum.StrEnum):
+    UNKNOWN = "UNKNOWN"
+    DESCRIPTION = "DESCRIPTION"
+    COMMENT = "COMMENT"
+    DOCUMENTATION = "DOCUMENTATION"
+    SUMMARY = "SUMMARY"
+    EXPLANATION = "EXPLANATION"
+    GIT_COMMIT = "GIT_COMMIT"
+    KNOWLEDGE_GRAPH = "KNOWLEDGE_GRAPH"
+    GENERIC_HIERARCHICAL_SUMMARY = "GENERIC_HIERARCHICAL_SUMMARY"
+    QUERY_DRIVEN_HIERARCHICAL_SUMMARY = "QUERY_DRIVEN_HIERARCHICAL_SUMMARY"
+    DEEP_STUDY_HIERARCHICAL_SUMMARY = "DEEP_STUDY_HIERARCHICAL_SUMMARY"
+    CONVERSATIONALLY_GENERATED_HIERARCHICAL_SUMMARY = (
+        "CONVERSATIONALLY_GENERATED_HIERARCHICAL_SUMMARY"
+    )
+    TEMPORAL_DAY_HIERARCHICAL_SUMMARY = "TEMPORAL_DAY_HIERARCHICAL_SUMMARY"
+    TEMPORAL_WEEK_HIERARCHICAL_SUMMARY = "TEMPORAL_WEEK_HIERARCHICAL_SUMMARY"
+    TEMPORAL_MONTH_HIERARCHICAL_SUMMARY = "TEMPORAL_MONTH_HIERARCHICAL_SUMMARY"
+
+
+TolerantConversationType = Annotated[ConversationType, BeforeValidator(_tolerant(ConversationType))]
+TolerantMessageRole = Annotated[MessageRole, BeforeValidator(_tolerant(MessageRole))]
+TolerantAnnotationType = Annotated[AnnotationType, BeforeValidator(_tolerant(AnnotationType))]
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Naive timestamps are taken as UTC; aware ones are converted to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+# -- small shared pieces --------------------------------------------------------------------------
+
+
+class GroupedTimestamp(WireModel):
+    value: UtcDatetime
+    readable: str | None = None
+
+
+class TransferableString(WireModel):
+    raw: str | None = None
+
+
+class FragmentMetadata(WireModel):
+    # A ClassificationSpecificEnum in the SDK ("py", "ts", ...); kept as text so new ones pass.
+    ext: str | None = None
+
+
+class FragmentFormat(WireModel):
+    string: TransferableString | None = None
+    metadata: FragmentMetadata | None = None
+
+    @classmethod
+    def of_text(cls, text: str) -> FragmentFormat:
+        return cls(string=TransferableString(raw=text))
+
+    @property
+    def text(self) -> str | None:
+        return self.string.raw if self.string is not None else None
+
+
+class ReferencedId(WireModel):
+    id: str
+
+
+class ReferencedConversation(ReferencedId):
+    pass
+
+
+class ReferencedConversationMessage(ReferencedId):
+    pass
+
+
+class ReferencedAnnotation(ReferencedId):
+    pass
+
+
+class ReferencedAsset(ReferencedId):
+    pass
+
+
+class ReferencedWebsite(ReferencedId):
+    pass
+
+
+class ReferencedModel(ReferencedId):
+    pass
+
+
+def _ordered_ids(iterable: list[ReferencedId], indices: dict[str, int] | None) -> list[str]:
+    """Ids in protocol order: by `indices` when given (index -1 = deleted, left out); ids that
+    have no index keep their place in `iterable`, after the indexed ones."""
+    if not indices:
+        return [ref.id for ref in iterable]
+    seen: set[str] = set()
+    indexed: list[tuple[int, int, str]] = []
+    unindexed: list[str] = []
+    for position, ref in enumerate(iterable):
+        if ref.id in seen:
+            continue
+        seen.add(ref.id)
+        index = indices.get(ref.id)
+        if index is None:
+            unindexed.append(ref.id)
+        elif index >= 0:
+            indexed.append((index, position, ref.id))
+    indexed.sort()
+    return [ref_id for _, _, ref_id in indexed] + unindexed
+
+
+class FlattenedConversationMessages(WireModel):
+    iterable: list[ReferencedConversationMessage]
+    indices: dict[str, int] | None = None
+
+    def ordered_ids(self) -> list[str]:
+        """Message ids in conversation order, deleted ones (index -1) left out."""
+        return _ordered_ids(list(self.iterable), self.indices)
+
+
+class FlattenedAnnotations(WireModel):
+    iterable: list[ReferencedAnnotation]
+    indices: dict[str, int] | None = None
+
+    def ids(self) -> list[str]:
+        return _ordered_ids(list(self.iterable), self.indices)
+
+
+class FlattenedAssets(WireModel):
+    iterable: list[ReferencedAsset] | None = None  # optional in the SDK
+    indices: dict[str, int] | None = None
+
+    def ids(self) -> list[str]:
+        return _ordered_ids(list(self.iterable or []), self.indices)
+
+
+class FlattenedWebsites(WireModel):
+    iterable: list[ReferencedWebsite]
+    indices: dict[str, int] | None = None
+
+    def ids(self) -> list[str]:
+        return _ordered_ids(list(self.iterable), self.indices)
+
+
+# -- conversations --------------------------------------------------------------------------------
+
+
+class Conversation(WireModel):
+    id: str
+    created: GroupedTimestamp
+    updated: GroupedTimestamp
+    type: TolerantConversationType
+    messages: FlattenedConversationMessages
+    name: str | None = None
+    favorited: bool | None = None
+    demo: bool | None = None
+    deleted: GroupedTimestamp | None = None
+    model: ReferencedModel | None = None
+    annotations: FlattenedAnnotations | None = None
+    assets: FlattenedAssets | None = None
+    websites: FlattenedWebsites | None = None
+
+    def message_ids(self) -> list[str]:
+        """Message ids in conversation order, deleted messages left out."""
+        return self.messages.ordered_ids()
+
+    @property
+    def message_count(self) -> int:
+        return len(self.message_ids())
+
+    @property
+    def annotation_ids(self) -> list[str]:
+        return self.annotations.ids() if self.annotations is not None else []
+
+    @property
+    def asset_ids(self) -> list[str]:
+        return self.assets.ids() if self.assets is not None else []
+
+    @property
+    def website_ids(self) -> list[str]:
+        return self.websites.ids() if self.websites is not None else []
+
+    @property
+    def display_name(self) -> str:
+        """The name, or a stand-in built from the creation time when it has none."""
+        name = (self.name or "").strip()
+        if name:
+            return name
+        return f"Untitled conversation ({self.created.value:%Y-%m-%d %H:%M})"
+
+
+class Conversations(WireModel):
+    iterable: list[Conversation]
+    indices: dict[str, int] | None = None
+
+
+class FlattenedConversations(WireModel):
+    iterable: list[ReferencedConversation]
+    indices: dict[str, int] | None = None
+
+    def ids(self) -> list[str]:
+        return _ordered_ids(list(self.iterable), self.indices)
+
+
+class ConversationsCreateFromAssetOutput(WireModel):
+    conversation: ReferencedConversation
+
+
+class SeededConversationMessage(WireModel):
+    """A message to add: to a new conversation (inside `SeededConversation.messages`) or to an
+    existing one (`POST /messages/create`, with `conversation` set)."""
+
+    role: TolerantMessageRole
+    fragment: FragmentFormat
+    conversation: ReferencedConversation | None = None
+    model: dict[str, Any] | None = None  # a full `Model` in the SDK; passed through untouched
+    created: GroupedTimestamp | None = None
+
+    @classmethod
+    def of_text(
+        cls, role: MessageRole | str, text: str, *, conversation_id: str | None = None
+    ) -> SeededConversationMessage:
+        return cls(
+            role=MessageRole(role),
+            fragment=FragmentFormat.of_text(text),
+            conversation=(
+                ReferencedConversation(id=conversation_id) if conversation_id is not None else None
+            ),
+        )
+
+
+class SeededConversation(WireModel):
+    type: TolerantConversationType = ConversationType.COPILOT
+    name: str | None = None
+    messages: list[SeededConversationMessage] | None = None
+    favorited: bool | None = None
+    demo: bool | None = None
+    model: ReferencedModel | None = None
+    assets: FlattenedAssets | None = None
+    websites: FlattenedWebsites | None = None
+
+
+class ConversationMessage(WireModel):
+    id: str
+    conversation: ReferencedConversation
+    created: GroupedTimestamp
+    updated: GroupedTimestamp
+    role: TolerantMessageRole
+    fragment: FragmentFormat | None = None
+    deleted: GroupedTimestamp | None = None
+    sentiment: str | None = None
+    annotations: FlattenedAnnotations | None = None
+
+    @property
+    def text(self) -> str:
+        """The message text (`fragment.string.raw`), empty when there is none."""
+        if self.fragment is None:
+            return ""
+        return self.fragment.text or ""
+
+
+class ConversationMessages(WireModel):
+    iterable: list[ConversationMessage]
+    indices: dict[str, int] | None = None
+
+    def ordered(self) -> list[ConversationMessage]:
+        """Messages in conversation order (by `indices`), deleted ones (index -1) left out."""
+        by_id = {message.id: message for message in self.iterable}
+        order = _ordered_ids([ReferencedId(id=m.id) for m in self.iterable], self.indices)
+        return [by_id[message_id] for message_id in order if by_id[message_id].deleted is None]
+
+
+# -- annotations, assets, websites ----------------------------------------------------------------
+
+
+class Annotation(WireModel):
+    id: str
+    created: GroupedTimestamp
+    updated: GroupedTimestamp
+    type: TolerantAnnotationType
+    text: str
+    conversation: ReferencedConversation | None = None
+    deleted: GroupedTimestamp | None = None
+
+
+class FlattenedFormat(WireModel):
+    id: str | None = None
+    fragment: FragmentFormat | None = None
+
+
+class ReferencedFormat(WireModel):
+    id: str
+    reference: FlattenedFormat | None = None
+
+
+class Preview(WireModel):
+    base: ReferencedFormat
+    overlay: ReferencedFormat | None = None
+
+
+class Format(WireModel):
+    id: str
+    fragment: FragmentFormat | None = None
+
+
+class Formats(WireModel):
+    iterable: list[Format]
+
+
+class Asset(WireModel):
+    """A saved snippet. The SDK also requires `creator`, `mechanism`, `original`, `preview` and
+    `formats`; emulators keep a subset, so only `id`, `created` and `updated` are required here."""
+
+    id: str
+    created: GroupedTimestamp
+    updated: GroupedTimestamp
+    name: str | None = None
+    original: ReferencedFormat | None = None
+    preview: Preview | None = None
+    formats: Formats | None = None
+
+    def _fragments(self) -> list[FragmentFormat]:
+        found: list[FragmentFormat] = []
+        refs: list[ReferencedFormat | None] = [self.original]
+        if self.preview is not None:
+            refs += [self.preview.base, self.preview.overlay]
+        for ref in refs:
+            if ref is not None and ref.reference is not None and ref.reference.fragment:
+                found.append(ref.reference.fragment)
+        if self.formats is not None:
+            found += [f.fragment for f in self.formats.iterable if f.fragment is not None]
+        return found
+
+    @property
+    def text(self) -> str | None:
+        """The snippet text: the first fragment with a raw string (original, preview, formats)."""
+        for fragment in self._fragments():
+            if fragment.text is not None:
+                return fragment.text
+        return None
+
+    @property
+    def language(self) -> str | None:
+        """The language extension (`py`, `ts`, ...) of the first fragment that names one."""
+        for fragment in self._fragments():
+            if fragment.metadata is not None and fragment.metadata.ext:
+                return fragment.metadata.ext
+        return None
+
+
+class Assets(WireModel):
+    iterable: list[Asset]
+    indices: dict[str, int] | None = None
+
+
+class Website(WireModel):
+    id: str
+    url: str | None = None
+    name: str | None = None
+    created: GroupedTimestamp | None = None
+    updated: GroupedTimestamp | None = None
+
+
+# -- the identifier stream ------------------------------------------------------------------------
+
+
+class StreamedIdentifier(WireModel):
+    conversation: ReferencedConversation | None = None
+    deleted: bool | None = None
+    asset: ReferencedAsset | None = None
+    annotation: ReferencedAnnotation | None = None
+    conversation_message: ReferencedConversationMessage | None = Field(
+        default=None, alias="conversationMessage"
+    )
+
+
+class StreamedIdentifiers(WireModel):
+    iterable: list[StreamedIdentifier]

@@ -1,0 +1,192 @@
+"""Keep a `ConversationStore` equal to what Pieces OS holds, without Textual.
+
+`Synchronizer.run()` is a plain coroutine that runs until cancelled (the UI runs it in a worker).
+
+How it stays correct, and what it costs:
+
+- Every connection of the identifier stream starts with a `Snapshot` (all ids). Whatever happened
+  while we were not connected is only learnt from it, and it says nothing about which known
+  conversations *changed*. So on every `Snapshot` (the first connection included) the store is
+  first pruned of ids missing from it (instant feedback for deletions), then reloaded with one bulk
+  `GET /conversations`. That request is sent after the stream is live, so any change after it
+  arrives as a stream event, and anything before it is in the answer: no gap. One bulk request
+  is far cheaper than refetching every id one by one (10,000 round trips) and it is what the
+  initial load needs anyway; refetching only unknown ids would be cheaper still but would miss
+  renames and new messages that happened while disconnected.
+- Stream events are handled in order, and the bulk reload runs inline, so events that arrive
+  during it wait and are applied after it (a per-id fetch can never be overwritten by an older
+  bulk answer). Per-id fetches in flight when a `Snapshot` arrives are cancelled: the reload
+  supersedes them.
+- `Changed(id)` fetches that conversation (at most `max_concurrent_fetches` at a time). A `Changed`
+  for an id whose fetch is in flight marks it dirty: it is fetched once more when the first fetch
+  ends, so a burst costs at most two requests and the last answer is never older than the last
+  event. A 404 means it was deleted. `Deleted(id)` cancels its fetch and removes it.
+- If the stream does not deliver a `Snapshot` within `initial_timeout` (e.g. the stream endpoint is
+  broken), the bulk load happens anyway so the UI has data. A failed bulk load is retried with
+  backoff until it succeeds or the next `Snapshot` arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from pieces_tui.client.errors import NotFound, PiecesError
+from pieces_tui.client.http import PiecesClient
+from pieces_tui.client.stream import (
+    Changed,
+    Deleted,
+    IdentifierStream,
+    Malformed,
+    Snapshot,
+    StreamEvent,
+    StreamState,
+)
+from pieces_tui.store import ConversationStore
+
+__all__ = ["Synchronizer"]
+
+log = logging.getLogger(__name__)
+
+
+class Synchronizer:
+    """Loads the store, then applies the identifier stream's events to it until cancelled.
+
+    `on_state(StreamState)` is called on every stream state change (for a status bar);
+    `on_error(PiecesError)` on every failed request (the synchronizer keeps going).
+    """
+
+    def __init__(
+        self,
+        client: PiecesClient,
+        store: ConversationStore,
+        *,
+        stream: IdentifierStream | None = None,
+        on_state: Callable[[StreamState], None] | None = None,
+        on_error: Callable[[PiecesError], None] | None = None,
+        initial_timeout: float = 2.0,
+        retry_delay: float = 0.5,
+        max_retry_delay: float = 10.0,
+        max_concurrent_fetches: int = 8,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self._stream = stream
+        self._on_state = on_state
+        self._on_error = on_error
+        self._retry_delay = retry_delay
+        self._max_retry_delay = max_retry_delay
+        self._next_delay = initial_timeout
+        self._needs_resync = True
+        self._resync_failures = 0
+        self._fetches: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()
+        self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
+        self.state: StreamState | None = None
+        self.loaded = asyncio.Event()
+        """Set once the store holds a complete bulk load."""
+
+    async def run(self) -> None:
+        """Run until cancelled (or until the stream is closed). Closes the stream on exit."""
+        stream = self._stream or IdentifierStream(self.client.base_url)
+        self._stream = stream
+        try:
+            while True:
+                timeout = self._next_delay if self._needs_resync else None
+                try:
+                    event = await asyncio.wait_for(anext(stream), timeout)
+                except TimeoutError:
+                    await self.resync()
+                    continue
+                except StopAsyncIteration:
+                    return
+                await self._handle(event)
+        finally:
+            await self._cancel_fetches()
+            await stream.aclose()
+
+    async def resync(self) -> bool:
+        """Replace the store's content with one bulk `GET /conversations`; True on success."""
+        try:
+            conversations = await self.client.conversations()
+        except PiecesError as exc:
+            self._report(exc)
+            self._needs_resync = True
+            self._resync_failures += 1
+            self._next_delay = min(
+                self._max_retry_delay, self._retry_delay * 2 ** (self._resync_failures - 1)
+            )
+            return False
+        self.store.apply_snapshot(conversations)
+        self._needs_resync = False
+        self._resync_failures = 0
+        self.loaded.set()
+        return True
+
+    # -- events -----------------------------------------------------------------------------------
+
+    async def _handle(self, event: StreamEvent) -> None:
+        if isinstance(event, StreamState):
+            self.state = event
+            if self._on_state is not None:
+                self._on_state(event)
+        elif isinstance(event, Snapshot):
+            await self._cancel_fetches()
+            if self.loaded.is_set():
+                self.store.apply_identifier_snapshot(event.ids)
+            await self.resync()
+        elif isinstance(event, Changed):
+            self._schedule_fetch(event.id)
+        elif isinstance(event, Deleted):
+            task = self._fetches.pop(event.id, None)
+            self._dirty.discard(event.id)
+            if task is not None:
+                task.cancel()
+            self.store.remove(event.id)
+        elif isinstance(event, Malformed):
+            log.warning("identifier stream: %s", event.detail)
+
+    def _schedule_fetch(self, conversation_id: str) -> None:
+        if conversation_id in self._fetches:
+            self._dirty.add(conversation_id)
+            return
+        self._fetches[conversation_id] = asyncio.create_task(self._fetch(conversation_id))
+
+    async def _fetch(self, conversation_id: str) -> None:
+        try:
+            while True:
+                self._dirty.discard(conversation_id)
+                async with self._fetch_slots:
+                    try:
+                        conversation = await self.client.conversation(conversation_id)
+                    except NotFound:
+                        conversation = None
+                if conversation is None:
+                    self.store.remove(conversation_id)
+                else:
+                    self.store.upsert(conversation)
+                if conversation_id not in self._dirty:
+                    return
+        except PiecesError as exc:
+            # A lost connection also drops the stream; the next Snapshot reloads everything.
+            self._report(exc)
+        finally:
+            if self._fetches.get(conversation_id) is asyncio.current_task():
+                del self._fetches[conversation_id]
+
+    async def _cancel_fetches(self) -> None:
+        tasks = list(self._fetches.values())
+        self._fetches.clear()
+        self._dirty.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _report(self, error: PiecesError) -> None:
+        log.info("pieces sync: %s", error)
+        if self._on_error is not None:
+            self._on_error(error)

@@ -1,0 +1,250 @@
+"""The in-memory view of all conversations, ordered for the sidebar, reporting exact changes.
+
+`ConversationStore` keeps one `ConversationSummary` per conversation, ordered by `updated`
+(newest first), ties broken by id, plus the full `Conversation` model by id. Every mutation
+returns a `StoreChange` and hands it to each subscribed listener (when it is not empty).
+
+Ordering uses a sorted list of keys and `bisect`: finding a row is O(log n); inserting or removing
+one shifts the list (a memmove), which stays cheap at the tens of thousands of rows we expect.
+No Textual here: the UI subscribes and turns changes into widget updates.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pieces_tui.client.models import Conversation
+
+__all__ = ["ConversationStore", "ConversationSummary", "StoreChange", "StoreListener"]
+
+log = logging.getLogger(__name__)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+SortKey = tuple[int, str]
+"""(-updated in microseconds since the epoch, id): ascending order = newest first, then by id."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """What the sidebar shows of one conversation."""
+
+    id: str
+    name: str | None
+    created: datetime
+    updated: datetime
+    message_count: int
+    type: str
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ConversationSummary:
+        return cls(
+            id=conversation.id,
+            name=conversation.name,
+            created=conversation.created.value,
+            updated=conversation.updated.value,
+            message_count=conversation.message_count,
+            type=conversation.type.value,
+        )
+
+    @property
+    def sort_key(self) -> SortKey:
+        return (-((self.updated - _EPOCH) // _MICROSECOND), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreChange:
+    """Exactly what one store operation changed (ids).
+
+    - `added`: new ids, in their new display order.
+    - `updated`: ids present before and after whose summary or full model changed (new order).
+    - `removed`: ids gone, in their old display order.
+    - `moved`: ids among `updated` whose position relative to the other rows changed (their
+      `updated` time moved them). Rows only shifted by insertions or removals of others are not
+      listed. In a full snapshot, an id may also be listed when another moved row passed it.
+    """
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.moved)
+
+
+StoreListener = Callable[[StoreChange], None]
+
+
+class ConversationStore:
+    def __init__(self) -> None:
+        self._keys: list[SortKey] = []
+        self._rows: list[ConversationSummary] = []
+        self._by_id: dict[str, ConversationSummary] = {}
+        self._full: dict[str, Conversation] = {}
+        self._listeners: list[StoreListener] = []
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, conversation_id: object) -> bool:
+        return conversation_id in self._by_id
+
+    def ordered(self) -> Sequence[ConversationSummary]:
+        """All summaries, newest first (a copy: O(n))."""
+        return tuple(self._rows)
+
+    def ids(self) -> list[str]:
+        return [row.id for row in self._rows]
+
+    def get(self, conversation_id: str) -> ConversationSummary | None:
+        return self._by_id.get(conversation_id)
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        """The full model last seen for this id."""
+        return self._full.get(conversation_id)
+
+    def index_of(self, conversation_id: str) -> int | None:
+        """Display position of the id, O(log n); None when absent."""
+        summary = self._by_id.get(conversation_id)
+        if summary is None:
+            return None
+        return bisect_left(self._keys, summary.sort_key)
+
+    def at(self, index: int) -> ConversationSummary:
+        return self._rows[index]
+
+    # -- listeners --------------------------------------------------------------------------------
+
+    def subscribe(self, listener: StoreListener) -> Callable[[], None]:
+        """Call `listener` with every non-empty change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, change: StoreChange) -> StoreChange:
+        if change:
+            for listener in list(self._listeners):
+                try:
+                    listener(change)
+                except Exception:  # one bad listener must not starve the others
+                    log.exception("conversation store listener failed")
+        return change
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def _insert(self, summary: ConversationSummary) -> int:
+        key = summary.sort_key
+        index = bisect_left(self._keys, key)
+        self._keys.insert(index, key)
+        self._rows.insert(index, summary)
+        self._by_id[summary.id] = summary
+        return index
+
+    def _delete(self, summary: ConversationSummary) -> int:
+        index = bisect_left(self._keys, summary.sort_key)
+        del self._keys[index]
+        del self._rows[index]
+        del self._by_id[summary.id]
+        return index
+
+    def upsert(self, conversation: Conversation) -> StoreChange:
+        """Add or replace one conversation."""
+        summary = ConversationSummary.of(conversation)
+        old = self._by_id.get(summary.id)
+        old_full = self._full.get(summary.id)
+        self._full[summary.id] = conversation
+        if old is None:
+            self._insert(summary)
+            return self._notify(StoreChange(added=(summary.id,)))
+        if old == summary:
+            if old_full == conversation:
+                return StoreChange()
+            return self._notify(StoreChange(updated=(summary.id,)))
+        if old.sort_key == summary.sort_key:
+            index = bisect_left(self._keys, old.sort_key)
+            self._rows[index] = summary
+            self._by_id[summary.id] = summary
+            return self._notify(StoreChange(updated=(summary.id,)))
+        old_index = self._delete(old)
+        new_index = self._insert(summary)
+        moved = (summary.id,) if new_index != old_index else ()
+        return self._notify(StoreChange(updated=(summary.id,), moved=moved))
+
+    def remove(self, conversation_id: str) -> StoreChange:
+        """Forget one conversation (no change when it is unknown)."""
+        old = self._by_id.get(conversation_id)
+        if old is None:
+            return StoreChange()
+        self._delete(old)
+        self._full.pop(conversation_id, None)
+        return self._notify(StoreChange(removed=(conversation_id,)))
+
+    def apply_snapshot(self, conversations: Iterable[Conversation]) -> StoreChange:
+        """Replace everything with this full list (a duplicate id: the last one wins)."""
+        new_full: dict[str, Conversation] = {c.id: c for c in conversations}
+        new_by_id = {cid: ConversationSummary.of(c) for cid, c in new_full.items()}
+        new_rows = sorted(new_by_id.values(), key=lambda s: s.sort_key)
+
+        old_rows = self._rows
+        old_by_id = self._by_id
+        old_full = self._full
+        removed = tuple(row.id for row in old_rows if row.id not in new_by_id)
+        added: list[str] = []
+        updated: list[str] = []
+        rekeyed: set[str] = set()
+        for row in new_rows:
+            old = old_by_id.get(row.id)
+            if old is None:
+                added.append(row.id)
+            elif old != row or old_full.get(row.id) != new_full[row.id]:
+                updated.append(row.id)
+                if old.sort_key != row.sort_key:
+                    rekeyed.add(row.id)
+        moved: list[str] = []
+        if rekeyed:
+            old_rank = {
+                row.id: rank for rank, row in enumerate(r for r in old_rows if r.id in new_by_id)
+            }
+            kept_new = [row.id for row in new_rows if row.id in old_by_id]
+            moved = [
+                cid for rank, cid in enumerate(kept_new) if cid in rekeyed and old_rank[cid] != rank
+            ]
+
+        self._rows = new_rows
+        self._keys = [row.sort_key for row in new_rows]
+        self._by_id = new_by_id
+        self._full = new_full
+        return self._notify(
+            StoreChange(
+                added=tuple(added), updated=tuple(updated), removed=removed, moved=tuple(moved)
+            )
+        )
+
+    def apply_identifier_snapshot(self, ids: Iterable[str]) -> list[str]:
+        """Reconcile with the full id list from the stream's first frame.
+
+        Known ids missing from it are removed (one change); returns the ids not known yet (to
+        fetch), in the given order."""
+        present = list(dict.fromkeys(ids))
+        present_set = set(present)
+        gone = [row for row in self._rows if row.id not in present_set]
+        if gone:
+            for row in gone:
+                del self._by_id[row.id]
+                self._full.pop(row.id, None)
+            self._rows = [row for row in self._rows if row.id in self._by_id]
+            self._keys = [row.sort_key for row in self._rows]
+            self._notify(StoreChange(removed=tuple(row.id for row in gone)))
+        return [cid for cid in present if cid not in self._by_id]
