@@ -1,0 +1,54 @@
+"""The Starlette application factory, with an optional one-line-per-request log."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pieces_tui.server.errors import ApiError, api_error_response, http_error_response
+from pieces_tui.server.routes import Api
+
+log = logging.getLogger("pieces_tui.server")
+
+
+class RequestLog:
+    """Pure-ASGI middleware: `GET /conversations 200 3.1ms` (WebSockets: `WS /path`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            log.info("WS %s", scope["path"])
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            query = f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+            elapsed = (time.perf_counter() - start) * 1000
+            log.info("%s %s%s %d %.1fms", scope["method"], scope["path"], query, status, elapsed)
+
+
+def create_app(api: Api, *, log_requests: bool = False) -> Starlette:
+    app = Starlette(
+        routes=api.routes(),
+        exception_handlers={ApiError: api_error_response, HTTPException: http_error_response},
+    )
+    if log_requests:
+        app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,79 @@
+"""`pieces-tui serve`: run the embedded server in the foreground until Ctrl+C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+from pieces_tui.server.runner import EmbeddedServer
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pieces-tui" / "server.db"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pieces-tui serve",
+        description="Run the embedded Pieces-OS-compatible server (SQLite-backed).",
+    )
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=int, default=39300, help="port (0 picks a free one; default 39300)"
+    )
+    parser.add_argument("--db", type=Path, default=None, help=f"database ({default_db_path()})")
+    parser.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="add N synthetic conversations (empty db)"
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.seed < 0:
+        print("pieces-tui serve: --seed must be >= 0", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
+    )
+    db_path = args.db or default_db_path()
+    server = EmbeddedServer(
+        db_path, host=args.bind, port=args.port, demo=args.demo, seed=args.seed, log_requests=True
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        started = time.perf_counter()
+        try:
+            server.start()
+        except OSError as exc:
+            print(
+                f"pieces-tui serve: cannot listen on {args.bind}:{args.port}: {exc}",
+                file=sys.stderr,
+            )
+            return 1
+        elapsed = time.perf_counter() - started
+        print(f"listening on {server.url} (db: {db_path}, ready in {elapsed:.2f}s)", flush=True)
+        while not stop.wait(0.5):
+            if not server.running:
+                print("pieces-tui serve: server stopped unexpectedly", file=sys.stderr)
+                return 1
+        print("shutting down", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

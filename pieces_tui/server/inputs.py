@@ -1,0 +1,107 @@
+"""Request bodies the server accepts, validated with pydantic (server-side, lenient on extras).
+
+Only the fields the emulator acts on are declared; everything else a real client sends
+(`schema`, `application`, `pipeline`...) is ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Role = Literal["USER", "ASSISTANT", "SYSTEM", "SYSTEM_THINKING", "UNKNOWN"]
+AnnotationType = Literal[
+    "UNKNOWN",
+    "DESCRIPTION",
+    "COMMENT",
+    "DOCUMENTATION",
+    "SUMMARY",
+    "EXPLANATION",
+    "GIT_COMMIT",
+    "KNOWLEDGE_GRAPH",
+    "GENERIC_HIERARCHICAL_SUMMARY",
+    "QUERY_DRIVEN_HIERARCHICAL_SUMMARY",
+    "DEEP_STUDY_HIERARCHICAL_SUMMARY",
+    "CONVERSATIONALLY_GENERATED_HIERARCHICAL_SUMMARY",
+    "TEMPORAL_DAY_HIERARCHICAL_SUMMARY",
+    "TEMPORAL_WEEK_HIERARCHICAL_SUMMARY",
+    "TEMPORAL_MONTH_HIERARCHICAL_SUMMARY",
+    "TEMPORAL_QUARTER_HIERARCHICAL_SUMMARY",
+    "TEMPORAL_YEAR_HIERARCHICAL_SUMMARY",
+    "SPECIFIC_HIERARCHICAL_SUMMARY",
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Ref(_Body):
+    id: str = Field(min_length=1)
+
+
+class Flattened(_Body):
+    iterable: list[Ref] = []
+
+
+class Timestamp(_Body):
+    value: datetime
+
+
+class TransferableString(_Body):
+    raw: str | None = None
+
+
+class Fragment(_Body):
+    string: TransferableString | None = None
+
+    @property
+    def text(self) -> str:
+        return (self.string.raw or "") if self.string else ""
+
+
+class SeededMessage(_Body):
+    """`SeededConversationMessage`: a message to add (to a new or an existing conversation)."""
+
+    role: Role
+    fragment: Fragment
+    conversation: Ref | None = None
+    model: Ref | None = None
+    created: Timestamp | None = None
+
+
+class SeededAnnotation(_Body):
+    type: AnnotationType
+    text: str
+
+
+class SeededConversation(_Body):
+    type: Literal["COPILOT", "UNKNOWN"] = "COPILOT"
+    name: str | None = None
+    favorited: bool = False
+    demo: bool = False
+    model: Ref | None = None
+    messages: list[SeededMessage] = []
+    annotations: list[SeededAnnotation] = []
+    assets: Flattened | None = None
+    websites: Flattened | None = None
+
+
+class ConversationUpdate(_Body):
+    """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    favorited: bool | None = None
+    model: Ref | None = None
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem, naming the field, e.g. `messages.0.role: Input should be 'USER'...`."""
+    lines = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "body"
+        lines.append(f"{where}: {item['msg']}")
+    return "invalid body\n" + "\n".join(lines)

@@ -1,0 +1,157 @@
+"""EmbeddedServer: the server on uvicorn in a daemon thread (for tests, `--demo` and the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+from uvicorn.config import WS_PROTOCOLS
+
+from pieces_tui.server import demo
+from pieces_tui.server.app import create_app
+from pieces_tui.server.db import Database
+from pieces_tui.server.routes import Api, new_id, utcnow
+from pieces_tui.server.stream import Hub
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 15.0
+# The sans-I/O implementation (uvicorn >= 0.35) avoids the legacy websockets server API.
+WS_IMPL = "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+
+
+class EmbeddedServer:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        demo: bool = False,
+        seed: int = 0,
+        clock: Callable[[], datetime] | None = None,
+        id_factory: Callable[[], str] | None = None,
+        log_requests: bool = False,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.host = host
+        self._port = port
+        self.demo = demo
+        self.seed = seed
+        self.clock = clock or utcnow
+        self.id_factory = id_factory or new_id
+        self.log_requests = log_requests
+        self._thread: threading.Thread | None = None
+        self._server: uvicorn.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._api: Api | None = None
+        self._db: Database | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._port))
+        except OSError:
+            sock.close()
+            raise
+        sock.set_inheritable(True)
+        self._port = sock.getsockname()[1]
+        return sock
+
+    def start(self) -> None:
+        """Open the database (filling an empty one with demo/seed data), then serve; returns when
+        the server is listening."""
+        if self.running:
+            return
+        db = Database(self.db_path)
+        try:
+            if (self.demo or self.seed) and db.is_empty():
+                demo.populate(db, demo=self.demo, seed=self.seed)
+            sock = self._bind()
+        except BaseException:
+            db.close()
+            raise
+        self._db = db
+        self._api = Api(db, Hub(), self.clock, self.id_factory)
+        app = create_app(self._api, log_requests=self.log_requests)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            ws=WS_IMPL,
+            timeout_graceful_shutdown=3,
+        )
+        self._server = uvicorn.Server(config)
+        self._error = None
+        self._thread = threading.Thread(
+            target=self._run, args=(self._server, sock), name="pieces-tui-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"embedded server failed to start: {self._error!r}")
+            time.sleep(0.005)
+
+    def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(server.serve(sockets=[sock]))
+        except BaseException as exc:  # surfaced by start()
+            self._error = exc
+        finally:
+            sock.close()
+            loop.close()
+
+    def stop(self) -> None:
+        """Close the streams, stop serving, release the port and close the database."""
+        server, thread, loop, api = self._server, self._thread, self._loop, self._api
+        if server is not None and thread is not None:
+            if loop is not None and api is not None and thread.is_alive():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(api.close_streams)
+            server.should_exit = True
+            thread.join(STOP_TIMEOUT)
+        if self._db is not None:
+            self._db.close()
+        self._server = self._thread = self._loop = None
+        self._api = None
+        self._db = None
+
+    def __enter__(self) -> EmbeddedServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,212 @@
+"""JSON shaping: database rows to the Pieces OS wire models (as the official SDK defines them).
+
+Plain dicts are built directly (no model objects) so that 10,000 conversations serialise quickly.
+Every shape here passes the SDK's `from_dict`; tests/server/test_sdk_conformance.py checks that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pieces_tui.server.db import ConversationRefs, Row
+
+JSON = dict[str, Any]
+
+SERVER_APPLICATION: JSON = {
+    "id": "pieces-tui-embedded-server",
+    "name": "OS_SERVER",
+    "version": "0.1.0",
+    "platform": "LINUX",
+    "onboarded": True,
+    "privacy": "OPEN",
+}
+CREATOR = "pieces-tui-embedded-server"
+
+# Models the demo refers to; any other id is served with its id as its name.
+KNOWN_MODELS: dict[str, str] = {
+    "gpt-4o": "GPT-4o",
+    "claude-3-5-sonnet": "Claude 3.5 Sonnet",
+    "gemini-1-5-pro": "Gemini 1.5 Pro",
+    "llama-3-8b-local": "Llama 3 8B (local)",
+}
+MODEL_CREATED = "2026-01-01T00:00:00.000000Z"
+
+LANGUAGES: dict[str, str] = {
+    "py": "Python",
+    "ts": "TypeScript",
+    "js": "JavaScript",
+    "rs": "Rust",
+    "go": "Go",
+    "sql": "SQL",
+    "sh": "Shell",
+    "bash": "Bash",
+    "yaml": "YAML",
+    "toml": "TOML",
+    "json": "JSON",
+    "md": "Markdown",
+    "dart": "Dart",
+    "java": "Java",
+    "kt": "Kotlin",
+    "swift": "Swift",
+    "c": "C",
+    "cpp": "C++",
+    "rb": "Ruby",
+}
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def timestamp(value: str) -> JSON:
+    """GroupedTimestamp from stored ISO text."""
+    readable = f"{value[:10]} {value[11:16]} UTC"
+    return {"value": value, "readable": readable}
+
+
+def flattened(ids: Sequence[str]) -> JSON:
+    """A flattened list of references: `{"iterable": [{"id": ...}], "indices": {id: position}}`."""
+    return {
+        "iterable": [{"id": ref} for ref in ids],
+        "indices": {ref: pos for pos, ref in enumerate(ids)},
+    }
+
+
+def conversation(row: Row, refs: ConversationRefs) -> JSON:
+    cid = row["id"]
+    out: JSON = {
+        "id": cid,
+        "type": row["type"],
+        "name": row["name"],
+        "favorited": bool(row["favorited"]),
+        "demo": bool(row["demo"]),
+        "created": timestamp(row["created"]),
+        "updated": timestamp(row["updated"]),
+        "messages": flattened(refs.messages.get(cid, ())),
+        "annotations": flattened(refs.annotations.get(cid, ())),
+        "assets": flattened(refs.assets.get(cid, ())),
+        "websites": flattened(refs.websites.get(cid, ())),
+    }
+    if row["name"] is None:
+        del out["name"]
+    if row["model_id"]:
+        out["model"] = {"id": row["model_id"]}
+    return out
+
+
+def conversations(rows: Iterable[Row], refs: ConversationRefs) -> JSON:
+    items = [conversation(row, refs) for row in rows]
+    return {"iterable": items, "indices": {item["id"]: pos for pos, item in enumerate(items)}}
+
+
+def model(model_id: str) -> JSON:
+    """A full `Model` (the SDK requires it on messages), described from its id."""
+    return {
+        "id": model_id,
+        "name": KNOWN_MODELS.get(model_id, model_id),
+        "version": model_id,
+        "created": timestamp(MODEL_CREATED),
+        "cloud": not model_id.endswith("-local"),
+        "type": "BALANCED",
+        "usage": "CODE_CONVERSATION",
+    }
+
+
+def message(row: Row) -> JSON:
+    out: JSON = {
+        "id": row["id"],
+        "conversation": {"id": row["conversation_id"]},
+        "created": timestamp(row["created"]),
+        "updated": timestamp(row["updated"]),
+        "role": row["role"],
+        "fragment": {"string": {"raw": row["raw"]}},
+    }
+    if row["model_id"]:
+        out["model"] = model(row["model_id"])
+    return out
+
+
+def messages(rows: Sequence[Row]) -> JSON:
+    return {
+        "iterable": [message(row) for row in rows],
+        "indices": {row["id"]: pos for pos, row in enumerate(rows)},
+    }
+
+
+def annotation(row: Row) -> JSON:
+    out: JSON = {
+        "id": row["id"],
+        "type": row["type"],
+        "text": row["text"],
+        "created": timestamp(row["created"]),
+        "updated": timestamp(row["updated"]),
+    }
+    if row["conversation_id"]:
+        out["conversation"] = {"id": row["conversation_id"]}
+    return out
+
+
+def human_bytes(size: int) -> str:
+    return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+
+
+def asset(row: Row, transferables: bool = True) -> JSON:
+    """An `Asset` with a single format (role BOTH) that is both the original and the preview.
+
+    The code is in `original.reference.fragment.string.raw`; with `transferables=false` the
+    fragment is left out, as in Pieces OS.
+    """
+    aid, fid = row["id"], f"{row['id']}-format"
+    created, updated = timestamp(row["created"]), timestamp(row["updated"])
+    size = len(row["raw"].encode())
+    flat_asset: JSON = {
+        "id": aid,
+        "name": row["name"],
+        "created": created,
+        "updated": updated,
+        "creator": CREATOR,
+        "mechanism": "MANUAL",
+        "original": fid,
+        "preview": {"base": fid},
+        "formats": {"iterable": [{"id": fid}]},
+    }
+    fmt: JSON = {
+        "id": fid,
+        "creator": CREATOR,
+        "created": created,
+        "updated": updated,
+        "role": "BOTH",
+        "application": SERVER_APPLICATION,
+        "asset": flat_asset,
+        "bytes": {"value": size, "readable": human_bytes(size)},
+        "classification": {"generic": "CODE", "specific": row["ext"]},
+    }
+    if transferables:
+        fmt["fragment"] = {"string": {"raw": row["raw"]}, "metadata": {"ext": row["ext"]}}
+    reference = {"id": fid, "reference": fmt}
+    return {
+        "id": aid,
+        "name": row["name"],
+        "created": created,
+        "updated": updated,
+        "creator": CREATOR,
+        "mechanism": "MANUAL",
+        "original": reference,
+        "preview": {"base": reference},
+        "formats": {"iterable": [fmt]},
+    }
+
+
+def assets(rows: Sequence[Row], transferables: bool = True) -> JSON:
+    return {
+        "iterable": [asset(row, transferables) for row in rows],
+        "indices": {row["id"]: pos for pos, row in enumerate(rows)},
+    }
+
+
+def streamed_ids(ids: Iterable[str], deleted: bool = False) -> str:
+    """A `StreamedIdentifiers` frame for conversation ids."""
+    items = [{"conversation": {"id": cid}, "deleted": deleted} for cid in ids]
+    return json.dumps({"iterable": items})
