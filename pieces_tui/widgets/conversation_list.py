@@ -24,9 +24,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pieces_tui.sanitize import clean_line
 from pieces_tui.timefmt import relative_time
 
-__all__ = ["ConversationList", "ConversationRowLike", "sanitize_text"]
+__all__ = ["ConversationList", "ConversationRowLike"]
 
 
 class ConversationRowLike(Protocol):
@@ -43,31 +44,6 @@ class ConversationRowLike(Protocol):
 
     @property
     def message_count(self) -> int: ...
-
-
-# --- untrusted text -------------------------------------------------------------------------------
-
-_CONTROL_MAP: dict[int, str | None] = {}
-for _code in range(0x20):
-    # C0 controls become their visible "control picture" (ESC -> U+241B), so "\x1b[31m" reads as
-    # text and can never reach the terminal as an escape sequence.
-    _CONTROL_MAP[_code] = chr(0x2400 + _code)
-for _code in (0x09, 0x0A, 0x0D):
-    _CONTROL_MAP[_code] = " "
-_CONTROL_MAP[0x7F] = "\u2421"
-for _code in range(0x80, 0xA0):
-    _CONTROL_MAP[_code] = "\ufffd"
-# Bidirectional overrides and isolates could reorder what the terminal shows: drop them.
-for _code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
-    _CONTROL_MAP[_code] = None
-del _code
-
-
-def sanitize_text(text: str) -> str:
-    """Make untrusted text safe to show on one line: control characters become visible symbols,
-    line breaks and tabs become spaces, bidi overrides are dropped. Markup is left alone (the
-    caller renders it as plain text)."""
-    return text.translate(_CONTROL_MAP)
 
 
 # --- ordering -------------------------------------------------------------------------------------
@@ -301,9 +277,10 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[ConversationRowLike]) -> None:
         """Replace every row. The highlight stays on the same conversation if it is still listed,
-        at the same place on screen; otherwise it stays at the same position in the list."""
+        at the same place on screen; otherwise the next conversation in store order takes it."""
         old_index = self.highlighted_index
         old_screen_y = None if old_index is None else old_index * ROW_HEIGHT - self.scroll_offset.y
+        old_entry = None if self._highlighted_id is None else self._by_id.get(self._highlighted_id)
 
         by_id: dict[str, tuple[_SortKey, ConversationRowLike]] = {}
         for row in rows:  # a repeated id keeps its last version
@@ -315,7 +292,9 @@ class ConversationList(ScrollView, can_focus=True):
 
         new_index = self._index_in_view(self._highlighted_id)
         if new_index is None:
-            self._set_highlight(self._clamp(old_index or 0), scroll=False)
+            # The highlighted conversation is gone: its successor in store order takes over.
+            successor = 0 if old_entry is None else bisect_left(self._view.keys, old_entry[0])
+            self._set_highlight(self._clamp(successor), scroll=False)
             new_index = self.highlighted_index
         self._update_virtual_size()
         if new_index is not None and old_screen_y is not None:
@@ -485,7 +464,7 @@ class ConversationList(ScrollView, can_focus=True):
                 UNTITLED, style=get_style(*base_classes, "conversation-list--untitled").rich_style
             )
         else:
-            display = sanitize_text(row.name)
+            display = clean_line(row.name)
             name = Text(display, style=base_style)
             if self._needle:
                 match_style = get_style(*base_classes, "conversation-list--match").rich_style
@@ -513,7 +492,7 @@ class ConversationList(ScrollView, can_focus=True):
     def _matches(self, row: ConversationRowLike) -> bool:
         if not self._needle:
             return True
-        return row.name is not None and self._needle in sanitize_text(row.name).lower()
+        return row.name is not None and self._needle in clean_line(row.name).lower()
 
     def _build_view(self) -> _SortedRows:
         if not self._needle:
@@ -523,7 +502,7 @@ class ConversationList(ScrollView, can_focus=True):
         rows: list[ConversationRowLike] = []
         for key, row in zip(self._all.keys, self._all.rows, strict=True):
             name = row.name
-            if name is not None and needle in sanitize_text(name).lower():
+            if name is not None and needle in clean_line(name).lower():
                 keys.append(key)
                 rows.append(row)
         return _SortedRows(keys, rows)
