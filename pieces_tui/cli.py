@@ -1,22 +1,77 @@
-"""Command line: `pieces-tui [--demo|--url URL]` runs the app, `pieces-tui serve` runs the embedded server."""
+"""Command line: `pieces-tui [--demo | --url URL]` runs the app, `pieces-tui serve` the server."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pieces_tui import __version__
+
+if TYPE_CHECKING:
+    from pieces_tui.app import PiecesApp
+    from pieces_tui.config import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pieces-tui",
         description="Browse Pieces OS Copilot conversations from the terminal.",
-        epilog="Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server.",
+        epilog=(
+            "Without --url, pieces-tui looks for Pieces OS on 127.0.0.1 ports 39300-39333 "
+            "(then localhost:1000), unless PIECES_OS_URL is set. "
+            "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"pieces-tui {__version__}")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--url", help="Pieces OS address, e.g. http://127.0.0.1:39300")
+    source.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the embedded server with demo data and open the app on it",
+    )
+    parser.add_argument(
+        "--db", type=Path, help="with --demo: keep the demo database here instead of a temp dir"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo: also generate N synthetic conversations",
+    )
     return parser
+
+
+def create_app(
+    *,
+    url: str | None = None,
+    demo: bool = False,
+    db: Path | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+    now: Callable[[], datetime] | None = None,
+    discover_hosts: bool = True,
+) -> PiecesApp:
+    """The one app factory, used by the command line, the tests and the screenshot script.
+
+    `now` fixes the clock (relative times) and `settings` the config file, for tests.
+    """
+    from pieces_tui.app import PiecesApp, utc_now
+    from pieces_tui.demo import DemoServer
+
+    demo_server = DemoServer(db, seed=seed) if demo else None
+    return PiecesApp(
+        url=url,
+        demo=demo_server,
+        settings=settings,
+        now=now or utc_now,
+        discover_hosts=discover_hosts,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,5 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pieces_tui.server.cli import main as serve_main
 
         return serve_main(args[1:])
-    build_parser().parse_args(args)
-    return 0
+    parser = build_parser()
+    options = parser.parse_args(args)
+    if (options.db is not None or options.seed) and not options.demo:
+        parser.error("--db and --seed only apply with --demo")
+    if options.seed < 0:
+        parser.error("--seed must be zero or more")
+    url = options.url.rstrip("/") if options.url else None
+    app = create_app(url=url, demo=options.demo, db=options.db, seed=options.seed)
+    app.run()
+    return app.return_code or 0

@@ -23,14 +23,16 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
 
     def __init__(self, conversation_name: str) -> None:
         super().__init__()
-        self._name = clean_line(conversation_name)
+        self._conversation_name = clean_line(conversation_name)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -danger"):
             yield Label("Delete conversation?", classes="dialog-title")
             yield Label(
                 Content.assemble(
-                    "“", (self._name, "bold"), "” and its messages will be deleted from Pieces OS."
+                    "“",
+                    (self._conversation_name, "bold"),
+                    "” and its messages will be deleted from Pieces OS.",
                 ),
                 classes="dialog-body",
             )

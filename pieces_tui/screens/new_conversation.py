@@ -24,7 +24,7 @@ class AssetLike(Protocol):
     @property
     def name(self) -> str | None: ...
     @property
-    def text(self) -> str: ...
+    def text(self) -> str | None: ...
     @property
     def language(self) -> str | None: ...
 
@@ -48,7 +48,7 @@ def _asset_prompt(asset: AssetLike, needle: str) -> Content:
         if start >= 0:
             name = name.stylize("reverse", start, start + len(needle))
     meta = " · ".join(
-        part for part in (asset.language, f"{len(asset.text.splitlines())} lines") if part
+        part for part in (asset.language, f"{len((asset.text or '').splitlines())} lines") if part
     )
     return Content.assemble(name, "  ", (meta, "dim"))
 
@@ -137,7 +137,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
     @on(OptionList.OptionHighlighted, "#assets")
     def _preview(self, event: OptionList.OptionHighlighted) -> None:
         asset = self._shown[event.option_index]
-        lines = clean_text(asset.text).splitlines()
+        lines = clean_text(asset.text or "").splitlines()
         preview = "\n".join(lines[:PREVIEW_LINES])
         if len(lines) > PREVIEW_LINES:
             preview += f"\n… {len(lines) - PREVIEW_LINES} more lines"

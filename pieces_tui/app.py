@@ -1,0 +1,464 @@
+"""The pieces-tui application: owns the client, the live stream worker and the main layout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
+
+from pieces_tui.client import (
+    NotFound,
+    PiecesClient,
+    PiecesError,
+    StreamState,
+    Synchronizer,
+    discover,
+)
+from pieces_tui.client.models import Asset
+from pieces_tui.config import Settings
+from pieces_tui.demo import DemoServer
+from pieces_tui.paths import styles_dir
+from pieces_tui.sanitize import clean_line
+from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.connect import ConnectChoice, ConnectScreen
+from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
+from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.store import ConversationStore, StoreChange
+from pieces_tui.views import conversation_view, message_views
+from pieces_tui.widgets.conversation_list import ConversationList
+from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.status_bar import StatusBar
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _assets(client: PiecesClient, asset_ids: list[str]) -> list[Asset]:
+    """The linked assets that still exist (a conversation may outlive an asset)."""
+
+    async def one(asset_id: str) -> Asset | None:
+        try:
+            return await client.asset(asset_id)
+        except NotFound:
+            return None
+
+    found = await asyncio.gather(*(one(asset_id) for asset_id in asset_ids))
+    return [asset for asset in found if asset is not None]
+
+
+class PiecesApp(App[None]):
+    """Browse Pieces OS conversations. Create it through `pieces_tui.cli.create_app`."""
+
+    CSS_PATH = [styles_dir() / "app.tcss"]
+    TITLE = "pieces-tui"
+    BINDINGS = [
+        Binding("n", "new_conversation", "New"),
+        Binding("r", "rename_conversation", "Rename"),
+        Binding("d,delete", "delete_conversation", "Delete"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "back_to_list", "Back", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        demo: DemoServer | None = None,
+        settings: Settings | None = None,
+        now: Callable[[], datetime] = utc_now,
+        discover_hosts: bool = True,
+    ) -> None:
+        super().__init__()
+        self._url = url
+        self._demo = demo
+        self._settings = settings if settings is not None else Settings.load()
+        self._now = now
+        self._discover_hosts = discover_hosts
+        self.client: PiecesClient | None = None
+        self.store = ConversationStore()
+        self.store.subscribe(self._store_changed)
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="Filter by name", id="filter")
+                yield ConversationList(id="conversations", now=self._now)
+            yield ConversationDetail(id="detail", now=self._now)
+        yield Footer()
+
+    @property
+    def conversation_list(self) -> ConversationList:
+        return self.query_one("#conversations", ConversationList)
+
+    @property
+    def detail(self) -> ConversationDetail:
+        return self.query_one("#detail", ConversationDetail)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    def on_mount(self) -> None:
+        if self._settings.theme in self.available_themes:
+            self.theme = self._settings.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.query_one("#filter").display = False
+        self.conversation_list.focus()
+        self.detail.show_placeholder("Loading conversations…")
+        self._start()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name != self._settings.theme:
+            self._settings.theme = theme.name
+            try:
+                self._settings.save()
+            except OSError as error:
+                self.notify(f"Could not save settings: {error}", severity="warning", markup=False)
+
+    # -- connecting -----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def _start(self) -> None:
+        """Find a server (or start the demo), then run the live sync until the app exits."""
+        self.status.state = "connecting"
+        url = self._url
+        if url is None and self._demo is not None:
+            self.status.source = "starting demo server…"
+            url = await self._demo.start()
+        if url is None and self._discover_hosts:
+            self.status.source = "looking for Pieces OS…"
+            url = await discover()
+        if url is None:
+            self._offer_choices("No Pieces OS answered on this machine.")
+            return
+        await self._connect(url)
+
+    async def _connect(self, url: str) -> None:
+        self._url = url
+        if self.client is not None:
+            await self.client.aclose()
+        self.client = PiecesClient(url)
+        self.status.source = url if self._demo is None else f"demo server {url}"
+        self._sync(self.client)
+
+    def _offer_choices(self, reason: str) -> None:
+        self.status.state = "offline"
+        looked_at = self._url or "127.0.0.1 ports 39300-39333 and localhost:1000"
+        self.push_screen(ConnectScreen(reason, looked_at), self._connect_choice)
+
+    def _connect_choice(self, choice: ConnectChoice | None) -> None:
+        if choice is not None:
+            self._reconnect(choice)
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def _reconnect(self, choice: ConnectChoice) -> None:
+        if choice.action == "demo":
+            if self._demo is None:
+                self._demo = DemoServer()
+            self._url = None
+        elif choice.action == "url":
+            self._url = choice.url
+        await self._start().wait()
+
+    @work(exclusive=True, group="sync", exit_on_error=False)
+    async def _sync(self, client: PiecesClient) -> None:
+        """Check the server answers, then keep the store in step with it until the app exits."""
+        try:
+            await client.health()
+        except PiecesError as error:
+            self._offer_choices(f"No answer from {client.base_url}: {error}")
+            return
+        synchronizer = Synchronizer(
+            client, self.store, on_state=self._sync_state, on_error=self._sync_error
+        )
+        running = asyncio.create_task(synchronizer.run())
+        loaded = asyncio.create_task(synchronizer.loaded.wait())
+        try:
+            await asyncio.wait({running, loaded}, return_when=asyncio.FIRST_COMPLETED)
+            if loaded.done():
+                self._first_load_done()
+            await running
+        finally:
+            loaded.cancel()
+            running.cancel()
+
+    def _first_load_done(self) -> None:
+        self._update_count()
+        if not len(self.store):
+            self.detail.show_placeholder("No conversations yet. Press n to start one.")
+
+    def _sync_state(self, state: StreamState) -> None:
+        self.status.state = state.state
+        if state.state in ("reconnecting", "offline"):
+            self.status.detail = f"attempt {state.attempt}, next in {state.delay:.1f} s"
+        else:
+            self.status.detail = ""
+
+    def _sync_error(self, error: PiecesError) -> None:
+        self.log.warning(f"sync: {error}")
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place for unexpected worker failures: tell the user, keep running."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(
+                clean_line(f"{type(error).__name__}: {error}"),
+                title="Something went wrong",
+                severity="error",
+                markup=False,
+            )
+
+    # -- live updates ---------------------------------------------------------------------------
+
+    # Past this many changed rows, replacing the list wholesale is cheaper than patching it.
+    BULK_CHANGE = 256
+
+    def _store_changed(self, change: StoreChange) -> None:
+        """Patch the list row by row; refresh the detail pane if its conversation changed."""
+        listing = self.conversation_list
+        changed = len(change.added) + len(change.updated) + len(change.removed)
+        if changed > self.BULK_CHANGE or listing.row_count == 0:
+            listing.set_rows(self.store.ordered())
+        else:
+            for conversation_id in change.removed:
+                listing.remove_row(conversation_id)
+            for conversation_id in (*change.added, *change.updated):
+                summary = self.store.get(conversation_id)
+                if summary is not None:
+                    listing.upsert_row(summary)
+        self._update_count()
+        open_id = self.detail.conversation_id
+        if open_id is None:
+            if change.added and listing.highlighted_id is not None:
+                self._load_detail(listing.highlighted_id)
+            return
+        if open_id in change.removed:
+            self.detail.show_deleted(open_id)
+        elif open_id in change.updated:
+            self._refresh_detail(open_id)
+
+    def _update_count(self) -> None:
+        listing = self.conversation_list
+        self.status.count = len(self.store)
+        self.status.filtered = listing.visible_count if listing.filter_text else None
+
+    @on(ConversationList.Highlighted)
+    def _highlighted(self, event: ConversationList.Highlighted) -> None:
+        if event.conversation_id is None:
+            if not len(self.store):
+                self.detail.show_placeholder("No conversations yet. Press n to start one.")
+            else:
+                self.detail.show_placeholder("No conversation matches the filter.")
+            return
+        if event.conversation_id != self.detail.conversation_id:
+            self._load_detail(event.conversation_id)
+
+    @on(ConversationList.Selected)
+    def _selected(self, event: ConversationList.Selected) -> None:
+        if event.conversation_id != self.detail.conversation_id:
+            self._load_detail(event.conversation_id)
+        self.detail.focus()
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def _load_detail(self, conversation_id: str) -> None:
+        """A newer selection cancels this one (exclusive group): no mixed-up conversations."""
+        client = self.client
+        if client is None:
+            return
+        self.detail.show_loading(conversation_id)
+        try:
+            conversation = await client.conversation(conversation_id)
+            messages, annotations, assets = await asyncio.gather(
+                client.messages(conversation_id),
+                client.annotations(conversation.annotation_ids),
+                _assets(client, conversation.asset_ids),
+            )
+        except PiecesError as error:
+            self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
+            return
+        self.detail.show_conversation(
+            conversation_view(conversation, messages, annotations, assets)
+        )
+
+    @work(exclusive=True, group="detail-refresh", exit_on_error=False)
+    async def _refresh_detail(self, conversation_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        try:
+            conversation = await client.conversation(conversation_id)
+            messages, annotations, assets = await asyncio.gather(
+                client.messages(conversation_id),
+                client.annotations(conversation.annotation_ids),
+                _assets(client, conversation.asset_ids),
+            )
+        except PiecesError:
+            return  # the stream will tell us if it was deleted; the pane keeps what it has
+        if self.detail.conversation_id != conversation_id:
+            return
+        self.detail.show_header(conversation_view(conversation, messages, annotations, assets))
+        self.detail.append_messages(message_views(messages))
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _highlighted_summary_name(self) -> tuple[str, str | None] | None:
+        conversation_id = self.conversation_list.highlighted_id
+        if conversation_id is None:
+            self.notify("No conversation is highlighted.", severity="warning")
+            return None
+        summary = self.store.get(conversation_id)
+        return conversation_id, summary.name if summary is not None else None
+
+    def action_new_conversation(self) -> None:
+        if self.client is None:
+            self.notify("Not connected to Pieces OS yet.", severity="warning")
+            return
+        client = self.client
+        self.push_screen(NewConversationScreen(client.assets), self._new_dialog_closed)
+
+    def _new_dialog_closed(self, request: NewConversation | None) -> None:
+        if request is not None:
+            self._create(request)
+
+    @work(group="writes", exit_on_error=False)
+    async def _create(self, request: NewConversation) -> None:
+        if self.client is None:
+            return
+        try:
+            if request.asset_id is not None:
+                created = await self.client.create_from_asset(request.asset_id, name=request.name)
+            else:
+                created = await self.client.create_conversation(name=request.name)
+        except PiecesError as error:
+            self.notify(
+                f"Could not create the conversation: {error}", severity="error", markup=False
+            )
+            return
+        # The stream announces it too; upserting now makes it show without waiting for that.
+        self.store.upsert(created)
+        self.conversation_list.highlight(created.id)
+
+    def action_rename_conversation(self) -> None:
+        target = self._highlighted_summary_name()
+        if target is None:
+            return
+        conversation_id, name = target
+
+        def closed(new_name: str | None) -> None:
+            if new_name is not None:
+                self._rename(conversation_id, new_name)
+
+        self.push_screen(RenameScreen(name), closed)
+
+    @work(group="writes", exit_on_error=False)
+    async def _rename(self, conversation_id: str, name: str) -> None:
+        if self.client is None:
+            return
+        try:
+            self.store.upsert(await self.client.rename_conversation(conversation_id, name))
+        except PiecesError as error:
+            self.notify(f"Could not rename: {error}", severity="error", markup=False)
+
+    def action_delete_conversation(self) -> None:
+        target = self._highlighted_summary_name()
+        if target is None:
+            return
+        conversation_id, name = target
+
+        def closed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(conversation_id)
+
+        self.push_screen(ConfirmDeleteScreen(name or "Untitled conversation"), closed)
+
+    @work(group="writes", exit_on_error=False)
+    async def _delete(self, conversation_id: str) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.delete_conversation(conversation_id)
+        except PiecesError as error:
+            self.notify(f"Could not delete: {error}", severity="error", markup=False)
+            return
+        self.store.remove(conversation_id)
+
+    def action_start_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.conversation_list.filter_text = event.value
+        self._update_count()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.conversation_list.focus()
+
+    def action_back_to_list(self) -> None:
+        """Escape: leave the detail pane, or clear the filter."""
+        field = self.query_one("#filter", Input)
+        if self.focused is field or (self.focused is self.conversation_list and field.value):
+            field.value = ""
+            field.display = False
+            self.conversation_list.focus()
+        elif self.focused is not self.conversation_list:
+            self.conversation_list.focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        return [
+            (
+                "Everywhere",
+                [*binding_rows(self.BINDINGS), ("tab", "Next pane"), ("^p", "Commands")],
+            ),
+            ("Conversation list", binding_rows(ConversationList.BINDINGS)),
+            ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
+        ]
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "New conversation", "Create a conversation", self.action_new_conversation
+        )
+        yield SystemCommand(
+            "Rename conversation",
+            "Rename the highlighted conversation",
+            self.action_rename_conversation,
+        )
+        yield SystemCommand(
+            "Delete conversation",
+            "Delete the highlighted conversation",
+            self.action_delete_conversation,
+        )
+        yield SystemCommand(
+            "Filter conversations", "Filter the list by name", self.action_start_filter
+        )
+        yield SystemCommand("Show keys", "List every key binding", self.action_help)
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        if self._demo is not None:
+            await self._demo.stop()

@@ -1,0 +1,88 @@
+"""Regenerate the README's screenshots: `python -m screenshots`.
+
+Runs the app headless on the embedded demo server with a frozen clock and saves SVGs here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from pieces_tui.app import PiecesApp
+from pieces_tui.cli import create_app
+from pieces_tui.config import Settings
+from pieces_tui.server import EmbeddedServer
+
+HERE = Path(__file__).resolve().parent
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+async def _ready(pilot: Pilot[None], app: PiecesApp) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while not (
+        len(app.store)
+        and app.detail.conversation_id == app.conversation_list.highlighted_id
+        and not app.detail.loading
+    ):
+        if loop.time() > deadline:
+            raise SystemExit("the app did not load the demo data within 20 s")
+        await pilot.pause(0.02)
+    app.status.source = "http://127.0.0.1:39300"
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _shoot(
+    url: str,
+    name: str,
+    size: tuple[int, int],
+    steps: Callable[[Pilot[None]], Awaitable[None]] | None = None,
+) -> None:
+    with tempfile.TemporaryDirectory() as config:
+        app = create_app(url=url, now=lambda: NOW, settings=Settings(path=Path(config) / "c.json"))
+        async with app.run_test(size=size) as pilot:
+            await _ready(pilot, app)
+            if steps is not None:
+                await steps(pilot)
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.2)
+            app.save_screenshot(str(HERE / f"{name}.svg"))
+    print(f"wrote screenshots/{name}.svg")
+
+
+async def _main() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedServer(Path(tmp) / "demo.db", demo=True) as server,
+    ):
+        await _shoot(server.url, "main", (140, 40))
+
+        async def open_long(pilot: Pilot[None]) -> None:
+            app = pilot.app
+            assert isinstance(app, PiecesApp)
+            longest = max(app.store.ordered(), key=lambda row: row.message_count)
+            app.conversation_list.highlight(longest.id)
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+
+        await _shoot(server.url, "conversation", (140, 40), open_long)
+
+        async def new_dialog(pilot: Pilot[None]) -> None:
+            await pilot.press("n", *"Sprint notes", "tab", "down")
+
+        await _shoot(server.url, "new-conversation", (140, 40), new_dialog)
+
+        async def filtering(pilot: Pilot[None]) -> None:
+            await pilot.press("slash", *"sql")
+
+        await _shoot(server.url, "filter", (140, 40), filtering)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -1,0 +1,241 @@
+"""The app driven by the Pilot against the embedded server over real sockets."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, OptionList, RadioButton, Static
+
+from pieces_tui.app import PiecesApp
+from pieces_tui.client.http import PiecesClient
+from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.connect import ConnectScreen
+from pieces_tui.screens.help import HelpScreen
+from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.widgets.detail import message_blocks
+
+from .conftest import loaded, wait_until
+
+SIZE = (120, 40)
+
+
+def detail_title(app: PiecesApp) -> str:
+    return str(app.detail.query_one("#detail-title", Static).visual)
+
+
+async def test_startup_lists_every_conversation_newest_first(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        async with PiecesClient(demo_server.url) as client:
+            expected = await client.conversations()
+        expected.sort(key=lambda c: (-c.updated.value.timestamp(), c.id))
+        assert [row.id for row in app.store.ordered()] == [c.id for c in expected]
+        assert app.conversation_list.highlighted_id == expected[0].id
+        assert app.status.count == len(expected)
+        assert app.status.state == "live"
+        assert expected[0].name in detail_title(app)
+
+
+async def test_moving_the_highlight_loads_that_conversation(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        second = app.store.ordered()[1]
+        await pilot.press("j")
+        await wait_until(pilot, lambda: app.detail.conversation_id == second.id)
+        await wait_until(pilot, lambda: not app.detail.loading)
+        assert (second.name or "") in detail_title(app)
+        assert message_blocks(app.detail)
+        await pilot.press("k")
+        await wait_until(pilot, lambda: app.detail.conversation_id == app.store.ordered()[0].id)
+
+
+async def test_enter_focuses_the_detail_pane_and_escape_returns(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        await pilot.press("enter")
+        assert app.focused is app.detail
+        await pilot.press("escape")
+        assert app.focused is app.conversation_list
+
+
+async def test_changes_made_elsewhere_appear_without_a_keypress(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
+        await wait_until(pilot, loaded(app))
+        count = len(app.store)
+        created = await other.create_conversation(name="Made in another terminal")
+        await wait_until(pilot, lambda: app.store.get(created.id) is not None)
+        assert app.conversation_list.row_count == count + 1
+        # Newest first: the new conversation is at the top, the highlight stayed where it was.
+        assert app.store.ordered()[0].id == created.id
+
+        await other.rename_conversation(created.id, "Renamed elsewhere")
+        await wait_until(pilot, lambda: app.store.get(created.id).name == "Renamed elsewhere")
+
+        await other.delete_conversation(created.id)
+        await wait_until(pilot, lambda: app.store.get(created.id) is None)
+        assert app.conversation_list.row_count == count
+
+
+async def test_open_conversation_deleted_elsewhere_says_so(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
+        await wait_until(pilot, loaded(app))
+        open_id = app.detail.conversation_id
+        await other.delete_conversation(open_id)
+        await wait_until(pilot, lambda: "deleted" in detail_title(app))
+        assert app.conversation_list.highlighted_id != open_id
+
+
+async def test_new_message_elsewhere_appears_in_the_open_conversation(
+    demo_server, make_app
+) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
+        await wait_until(pilot, loaded(app))
+        open_id = app.detail.conversation_id
+        # Show every message first so the new one is appended, not queued.
+        app.detail.action_jump_to_end()
+        await pilot.pause()
+        before = len(message_blocks(app.detail))
+        await other.add_message(open_id, "USER", "A question typed in the desktop app")
+        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == before + 1)
+        assert message_blocks(app.detail)[-1].message.text == "A question typed in the desktop app"
+        assert app.detail.conversation_id == open_id
+
+
+async def test_create_blank_conversation(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
+        await pilot.press(*"Release notes")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.ordered()[0].name == "Release notes")
+        new_id = app.store.ordered()[0].id
+        await wait_until(pilot, lambda: app.conversation_list.highlighted_id == new_id)
+
+
+async def test_create_from_asset_with_search(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        async with PiecesClient(demo_server.url) as client:
+            assets = await client.assets()
+        target = assets[-1]
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
+        screen = app.screen
+        screen.query_one("#from-asset", RadioButton).value = True
+        options = screen.query_one("#assets", OptionList)
+        await wait_until(pilot, lambda: options.option_count == len(assets))
+        search = screen.query_one("#asset-search", Input)
+        search.value = (target.name or "")[:6]
+        await wait_until(pilot, lambda: options.option_count >= 1)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index(target.id)
+        screen.query_one("#create", Button).press()
+        await wait_until(pilot, lambda: app.store.ordered()[0].name == target.name)
+        created = app.store.ordered()[0]
+        assert created.message_count >= 1
+
+
+async def test_rename_with_prefilled_name(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        target = app.store.ordered()[0]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
+        field = app.screen.query_one("#name", Input)
+        assert field.value == target.name
+        field.value = "A better name"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.get(target.id).name == "A better name")
+        await wait_until(pilot, lambda: "A better name" in detail_title(app))
+
+
+async def test_delete_cancel_then_confirm(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        target = app.store.ordered()[0]
+        count = len(app.store)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen))
+        assert app.screen.focused.id == "cancel"  # Cancel is the default
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDeleteScreen))
+        assert len(app.store) == count
+
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen))
+        app.screen.query_one("#delete", Button).press()
+        await wait_until(pilot, lambda: app.store.get(target.id) is None)
+        assert len(app.store) == count - 1
+        await wait_until(pilot, lambda: app.conversation_list.highlighted_id is not None)
+
+
+async def test_filter_narrows_the_list(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        name = app.store.ordered()[3].name
+        needle = name.split()[0].lower()
+        expected = sum(needle in (row.name or "").lower() for row in app.store.ordered())
+        await pilot.press("slash")
+        await pilot.press(*needle)
+        await wait_until(pilot, lambda: app.conversation_list.visible_count == expected)
+        assert app.status.filtered == expected
+        await pilot.press("enter")
+        assert app.focused is app.conversation_list
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.conversation_list.visible_count == len(app.store))
+
+
+async def test_help_lists_the_bindings(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = " ".join(str(w.visual) for w in app.screen.query(Static))
+        for description in ("New", "Rename", "Delete", "Filter", "Quit"):
+            assert description in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_no_server_offers_retry_url_and_demo(unused_url, make_app) -> None:
+    app = make_app(unused_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        assert app.status.state == "offline"
+
+
+async def test_no_server_then_open_demo(unused_url, make_app) -> None:
+    app = make_app(unused_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.press("d")
+        await wait_until(pilot, loaded(app), within=20)
+        assert len(app.store) > 0
+
+
+async def test_server_restart_mid_session(make_server, make_app, tmp_path) -> None:
+    server = make_server(tmp_path / "restart.db", demo=True)
+    app = make_app(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        count = len(app.store)
+        server.stop()
+        await wait_until(pilot, lambda: app.status.state in ("reconnecting", "offline"))
+        server.start()
+        await wait_until(pilot, lambda: app.status.state == "live", within=20)
+        async with PiecesClient(server.url) as other:
+            created = await other.create_conversation(name="After the restart")
+        await wait_until(pilot, lambda: app.store.get(created.id) is not None)
+        assert len(app.store) == count + 1

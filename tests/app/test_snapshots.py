@@ -1,0 +1,130 @@
+"""Snapshot tests for every screen and dialog (fixed clock, fixed demo ids and dates)."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import RadioButton
+
+from pieces_tui.app import PiecesApp
+from pieces_tui.screens.connect import ConnectScreen
+
+from .conftest import loaded, wait_until
+
+# The embedded server listens on a random free port; the status bar shows a fixed address instead
+# so that snapshots do not change from run to run.
+SHOWN_URL = "http://127.0.0.1:39300"
+# Nothing listens on the discard port of the loopback interface.
+NO_SERVER_URL = "http://127.0.0.1:9"
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, PiecesApp)
+    await wait_until(pilot, loaded(app))
+    app.status.source = SHOWN_URL
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare, demo_server, make_app) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=settle)
+
+
+def test_narrow_terminal(snap_compare, demo_server, make_app) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=(80, 24), run_before=settle)
+
+
+def test_wide_terminal(snap_compare, demo_server, make_app) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=(200, 60), run_before=settle)
+
+
+def test_empty_state(snap_compare, server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, PiecesApp)
+        await wait_until(pilot, lambda: app.status.state == "live")
+        app.status.source = SHOWN_URL
+        await pilot.pause()
+
+    assert snap_compare(make_app(server.url), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_no_server(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConnectScreen))
+        await pilot.pause()
+
+    assert snap_compare(make_app(NO_SERVER_URL), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_filter(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"rust")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_long_conversation(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, PiecesApp)
+        await settle(pilot)
+        longest = max(app.store.ordered(), key=lambda row: row.message_count)
+        app.conversation_list.highlight(longest.id)
+        await wait_until(pilot, lambda: app.detail.conversation_id == longest.id)
+        await wait_until(pilot, lambda: not app.detail.loading)
+        await pilot.press("enter", "G")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_new_conversation_dialog(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("n", *"Sprint notes")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_new_conversation_from_asset_dialog(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        pilot.app.screen.query_one("#from-asset", RadioButton).value = True
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_rename_dialog(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_delete_dialog(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_help_screen(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
