@@ -43,6 +43,7 @@ DEFAULT_TIMEOUT = 10.0
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
 _NO_TRANSFERABLES = {"transferables": "false"}
+_TRANSFERABLES = {"transferables": "true"}
 
 
 class PiecesClient:
@@ -201,8 +202,9 @@ class PiecesClient:
         return result.ordered()
 
     async def message(self, message_id: str) -> ConversationMessage:
+        # The text is transferable data: ask for it.
         return await self._get_model(
-            f"/message/{_seg(message_id)}", ConversationMessage, params=_NO_TRANSFERABLES
+            f"/message/{_seg(message_id)}", ConversationMessage, params=_TRANSFERABLES
         )
 
     async def create_conversation(
@@ -267,12 +269,17 @@ class PiecesClient:
 
     # -- assets and annotations -------------------------------------------------------------------
 
-    async def assets(self) -> list[Asset]:
-        result = await self._get_model("/assets", Assets, params=_NO_TRANSFERABLES)
+    async def assets(self, *, transferables: bool = False) -> list[Asset]:
+        """Every saved asset. Without `transferables` the content (`Asset.text`) may be absent;
+        ask for it only when previews of all assets are needed."""
+        params = _TRANSFERABLES if transferables else _NO_TRANSFERABLES
+        result = await self._get_model("/assets", Assets, params=params)
         return result.iterable
 
-    async def asset(self, asset_id: str) -> Asset:
-        return await self._get_model(f"/asset/{_seg(asset_id)}", Asset, params=_NO_TRANSFERABLES)
+    async def asset(self, asset_id: str, *, transferables: bool = True) -> Asset:
+        """One asset, with its content (`text`, `language`) unless `transferables=False`."""
+        params = _TRANSFERABLES if transferables else _NO_TRANSFERABLES
+        return await self._get_model(f"/asset/{_seg(asset_id)}", Asset, params=params)
 
     async def annotation(self, annotation_id: str) -> Annotation:
         return await self._get_model(f"/annotation/{_seg(annotation_id)}", Annotation)
