@@ -102,7 +102,7 @@ class Api:
         return wire.conversation(rows[0], self.db.refs(conversation_id))
 
     def _snapshot_bytes(self) -> bytes:
-        return wire.dumps(wire.conversations(self.db.conversations(), self.db.refs()))
+        return wire.conversations_bytes(self.db.conversations(), self.db.refs())
 
     async def conversations(self, request: Request) -> Response:
         body = await self.run(self._snapshot_bytes)

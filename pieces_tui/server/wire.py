@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from pieces_tui.server.db import ConversationRefs, Row
@@ -56,6 +57,15 @@ LANGUAGES: dict[str, str] = {
 }
 
 
+def quote(text: str) -> str:
+    """A JSON string literal (the json module's C encoder)."""
+    return encode_basestring(text)
+
+
+def quote_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -99,6 +109,49 @@ def conversation(row: Row, refs: ConversationRefs) -> JSON:
 def conversations(rows: Iterable[Row], refs: ConversationRefs) -> JSON:
     items = [conversation(row, refs) for row in rows]
     return {"iterable": items, "indices": {item["id"]: pos for pos, item in enumerate(items)}}
+
+
+EMPTY_FLAT = '{"iterable":[],"indices":{}}'
+
+
+def _flat_text(ids: Sequence[str]) -> str:
+    if not ids:
+        return EMPTY_FLAT
+    quoted = [quote(ref) for ref in ids]
+    iterable = ",".join([f'{{"id":{ref}}}' for ref in quoted])
+    indices = ",".join([f"{ref}:{pos}" for pos, ref in enumerate(quoted)])
+    return f'{{"iterable":[{iterable}],"indices":{{{indices}}}}}'
+
+
+def _timestamp_text(value: str) -> str:
+    return f'{{"value":{quote(value)},"readable":{quote(f"{value[:10]} {value[11:16]} UTC")}}}'
+
+
+def conversations_bytes(rows: Sequence[Row], refs: ConversationRefs) -> bytes:
+    """The same document as `dumps(conversations(rows, refs))`, written as text directly.
+
+    This is the hot path of `GET /conversations` (10,000 conversations in well under a second):
+    strings are escaped with the json module's C encoder, and no intermediate dicts are built.
+    """
+    empty: tuple[str, ...] = ()
+    parts = []
+    for row in rows:
+        cid = row["id"]
+        name = f'"name":{quote(row["name"])},' if row["name"] is not None else ""
+        model_ = f',"model":{{"id":{quote(row["model_id"])}}}' if row["model_id"] else ""
+        parts.append(
+            f'{{"id":{quote(cid)},"type":{quote(row["type"])},{name}'
+            f'"favorited":{"true" if row["favorited"] else "false"},'
+            f'"demo":{"true" if row["demo"] else "false"},'
+            f'"created":{_timestamp_text(row["created"])},'
+            f'"updated":{_timestamp_text(row["updated"])},'
+            f'"messages":{_flat_text(refs.messages.get(cid, empty))},'
+            f'"annotations":{_flat_text(refs.annotations.get(cid, empty))},'
+            f'"assets":{_flat_text(refs.assets.get(cid, empty))},'
+            f'"websites":{_flat_text(refs.websites.get(cid, empty))}{model_}}}'
+        )
+    indices = ",".join([f"{quote(row['id'])}:{pos}" for pos, row in enumerate(rows)])
+    return f'{{"iterable":[{",".join(parts)}],"indices":{{{indices}}}}}'.encode()
 
 
 def model(model_id: str) -> JSON:
