@@ -98,7 +98,7 @@ class PiecesApp(App[None]):
         yield StatusBar(id="status")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="Filter by name", id="filter")
+                yield Input(placeholder="/ filter by name", id="filter")
                 yield ConversationList(id="conversations", now=self._now)
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
@@ -119,7 +119,6 @@ class PiecesApp(App[None]):
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.query_one("#filter").display = False
         self.conversation_list.focus()
         self.detail.show_placeholder("Loading conversations…")
         self._start()
@@ -402,8 +401,9 @@ class PiecesApp(App[None]):
 
     def action_start_filter(self) -> None:
         field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
+        # Focus now rather than via `focus()` (which queues behind pending keys), so the keys
+        # typed straight after `/` land in the filter.
+        self.screen.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -419,7 +419,6 @@ class PiecesApp(App[None]):
         field = self.query_one("#filter", Input)
         if self.focused is field or (self.focused is self.conversation_list and field.value):
             field.value = ""
-            field.display = False
             self.conversation_list.focus()
         elif self.focused is not self.conversation_list:
             self.conversation_list.focus()

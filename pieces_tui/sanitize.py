@@ -2,8 +2,7 @@
 
 Names, messages and error texts come from the server. They are never parsed as markup (callers
 build `Content`/`Text` objects), and this module removes what a terminal would act on: escape
-sequences and
-other control characters.
+sequences and other control characters.
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
                 yield RadioButton("From an asset", id="from-asset")
             with Vertical(id="asset-picker"):
                 yield Input(placeholder="Search assets", id="asset-search")
-                yield OptionList(id="assets")
-                yield Static("", id="asset-preview", markup=False)
+                with Horizontal(id="asset-columns"):
+                    yield OptionList(id="assets")
+                    yield Static("", id="asset-preview", markup=False)
             yield Label("", id="error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
