@@ -136,6 +136,12 @@ async def run(rows: int, repeat: int) -> None:
             await pilot.pause()
             floor.append(time.perf_counter() - start)
 
+        filters: list[float] = []
+        for text in ("c", "co", "con", "conversation 4", "conversation 49", "") * repeat:
+            start = time.perf_counter()
+            widget.filter_text = text
+            filters.append(time.perf_counter() - start)
+
     print(f"ConversationList, {rows:,} rows, 120x50 terminal, sidebar 40 columns")
     print(f"  set_rows alone              {_ms(set_only)}")
     print(f"  set_rows + first paint      {_ms(set_paint)}")
@@ -145,6 +151,7 @@ async def run(rows: int, repeat: int) -> None:
     print(f"  upsert_row call             {_ms(upsert_calls)}")
     print(f"  cursor move call            {_ms(moves)}")
     print(f"  render visible screen, cold {_ms(cold_screens)}")
+    print(f"  filter_text change          {_ms(filters)}")
     print("harness floor:")
     print(f"  pilot.pause() with no work  {_ms(floor)}")
 
