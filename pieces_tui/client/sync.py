@@ -31,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 from pieces_tui.client.errors import NotFound, PiecesError
 from pieces_tui.client.http import PiecesClient
@@ -46,9 +47,19 @@ from pieces_tui.client.stream import (
 )
 from pieces_tui.store import ConversationStore
 
-__all__ = ["Synchronizer"]
+__all__ = ["EventSource", "Synchronizer"]
 
 log = logging.getLogger(__name__)
+
+
+class EventSource(Protocol):
+    """What the synchronizer consumes: an `IdentifierStream`, or a stand-in in tests."""
+
+    def __aiter__(self) -> AsyncIterator[StreamEvent]: ...
+
+    async def __anext__(self) -> StreamEvent: ...
+
+    async def aclose(self) -> None: ...
 
 
 class Synchronizer:
@@ -63,7 +74,7 @@ class Synchronizer:
         client: PiecesClient,
         store: ConversationStore,
         *,
-        stream: IdentifierStream | None = None,
+        stream: EventSource | None = None,
         on_state: Callable[[StreamState], None] | None = None,
         on_error: Callable[[PiecesError], None] | None = None,
         initial_timeout: float = 2.0,
@@ -90,7 +101,7 @@ class Synchronizer:
 
     async def run(self) -> None:
         """Run until cancelled (or until the stream is closed). Closes the stream on exit."""
-        stream = self._stream or IdentifierStream(self.client.base_url)
+        stream: EventSource = self._stream or IdentifierStream(self.client.base_url)
         self._stream = stream
         try:
             while True:

@@ -1,0 +1,53 @@
+"""Shared helpers for the client tests: bounded waits (never guessing sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from pieces_tui.client.stream import StreamEvent, StreamState
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0, what: str = ""
+) -> None:
+    """Poll `predicate` (sync or async) until true; fail after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = predicate()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+async def next_event(
+    stream: AsyncIterator[StreamEvent],
+    kind: type[StreamEvent] | tuple[type[StreamEvent], ...],
+    *,
+    within: float = 10.0,
+    skip_states: bool = True,
+) -> StreamEvent:
+    """The next event of `kind`, skipping `StreamState`s (unless asked for); bounded wait."""
+
+    async def find() -> StreamEvent:
+        async for event in stream:
+            if isinstance(event, kind):
+                return event
+            if skip_states and isinstance(event, StreamState):
+                continue
+            raise AssertionError(f"expected {kind}, got {event!r}")
+        raise AssertionError("stream ended")
+
+    return await asyncio.wait_for(find(), within)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
