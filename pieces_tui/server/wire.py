@@ -238,7 +238,8 @@ def asset(row: Row, transferables: bool = True) -> JSON:
     }
     if transferables:
         fmt["fragment"] = {"string": {"raw": row["raw"]}, "metadata": {"ext": row["ext"]}}
-    reference = {"id": fid, "reference": fmt}
+    # `original`/`preview` hold a FlattenedFormat (its `asset` is the id); `formats` full Formats.
+    reference = {"id": fid, "reference": {**fmt, "asset": aid}}
     return {
         "id": aid,
         "name": row["name"],
