@@ -163,18 +163,15 @@ class PiecesApp(App[None]):
         self.push_screen(ConnectScreen(reason, looked_at), self._connect_choice)
 
     def _connect_choice(self, choice: ConnectChoice | None) -> None:
-        if choice is not None:
-            self._reconnect(choice)
-
-    @work(exclusive=True, group="connect", exit_on_error=False)
-    async def _reconnect(self, choice: ConnectChoice) -> None:
+        if choice is None:
+            return
         if choice.action == "demo":
             if self._demo is None:
                 self._demo = DemoServer()
             self._url = None
         elif choice.action == "url":
             self._url = choice.url
-        await self._start().wait()
+        self._start()
 
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def _sync(self, client: PiecesClient) -> None:
@@ -331,7 +328,10 @@ class PiecesApp(App[None]):
             self.notify("Not connected to Pieces OS yet.", severity="warning")
             return
         client = self.client
-        self.push_screen(NewConversationScreen(client.assets), self._new_dialog_closed)
+        self.push_screen(
+            NewConversationScreen(lambda: client.assets(transferables=True)),
+            self._new_dialog_closed,
+        )
 
     def _new_dialog_closed(self, request: NewConversation | None) -> None:
         if request is not None:

@@ -34,7 +34,6 @@ async def _ready(pilot: Pilot[None], app: PiecesApp) -> None:
             raise SystemExit("the app did not load the demo data within 20 s")
         await pilot.pause(0.02)
     app.status.source = "http://127.0.0.1:39300"
-    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -50,8 +49,7 @@ async def _shoot(
             await _ready(pilot, app)
             if steps is not None:
                 await steps(pilot)
-                await app.workers.wait_for_complete()
-                await pilot.pause(0.2)
+                await pilot.pause(0.5)
             app.save_screenshot(str(HERE / f"{name}.svg"))
     print(f"wrote screenshots/{name}.svg")
 

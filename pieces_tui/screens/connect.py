@@ -57,8 +57,8 @@ class ConnectScreen(Screen[ConnectChoice]):
     def on_mount(self) -> None:
         self.query_one("#retry", Button).focus()
 
-    def action_choose(self, action: Literal["retry", "demo"]) -> None:
-        self.dismiss(ConnectChoice(action))
+    async def action_choose(self, action: Literal["retry", "demo"]) -> None:
+        await self.dismiss(ConnectChoice(action))
 
     def action_focus_url(self) -> None:
         self.query_one("#url", Input).focus()

@@ -137,7 +137,10 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
 
     @on(OptionList.OptionHighlighted, "#assets")
     def _preview(self, event: OptionList.OptionHighlighted) -> None:
-        asset = self._shown[event.option_index]
+        # Look the asset up by id: the message may arrive after the list was filtered again.
+        asset = next((a for a in self._shown if a.id == event.option_id), None)
+        if asset is None:
+            return
         lines = clean_text(asset.text or "").splitlines()
         preview = "\n".join(lines[:PREVIEW_LINES])
         if len(lines) > PREVIEW_LINES:
@@ -157,10 +160,11 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
             self.dismiss(NewConversation(name=name))
             return
         options = self.query_one("#assets", OptionList)
-        if options.highlighted is None or not self._shown:
+        option = options.highlighted_option
+        if option is None or option.id is None:
             self.query_one("#error", Label).update("Choose an asset to start from.")
             return
-        self.dismiss(NewConversation(name=name, asset_id=self._shown[options.highlighted].id))
+        self.dismiss(NewConversation(name=name, asset_id=option.id))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

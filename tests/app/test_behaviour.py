@@ -18,6 +18,11 @@ from .conftest import loaded, wait_until
 SIZE = (120, 40)
 
 
+def connect_screen_ready(app: PiecesApp) -> bool:
+    """The no-server screen is up and takes keys (its Retry button has focus)."""
+    return isinstance(app.screen, ConnectScreen) and app.screen.focused is not None
+
+
 def detail_title(app: PiecesApp) -> str:
     return str(app.detail.query_one("#detail-title", Static).visual)
 
@@ -212,14 +217,15 @@ async def test_help_lists_the_bindings(demo_server, make_app) -> None:
 async def test_no_server_offers_retry_url_and_demo(unused_url, make_app) -> None:
     app = make_app(unused_url)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_until(pilot, lambda: connect_screen_ready(app))
         assert app.status.state == "offline"
+        assert "No answer from" in str(app.screen.query_one("#reason", Static).visual)
 
 
 async def test_no_server_then_open_demo(unused_url, make_app) -> None:
     app = make_app(unused_url)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_until(pilot, lambda: connect_screen_ready(app))
         await pilot.press("d")
         await wait_until(pilot, loaded(app), within=20)
         assert len(app.store) > 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import RadioButton
+from textual.widgets import OptionList, RadioButton
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.screens.connect import ConnectScreen
@@ -22,7 +22,6 @@ async def settle(pilot: Pilot[None]) -> None:
     assert isinstance(app, PiecesApp)
     await wait_until(pilot, loaded(app))
     app.status.source = SHOWN_URL
-    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -76,7 +75,6 @@ def test_long_conversation(snap_compare, demo_server, make_app) -> None:
         await wait_until(pilot, lambda: app.detail.conversation_id == longest.id)
         await wait_until(pilot, lambda: not app.detail.loading)
         await pilot.press("enter", "G")
-        await app.workers.wait_for_complete()
         await pilot.pause()
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
@@ -96,8 +94,10 @@ def test_new_conversation_from_asset_dialog(snap_compare, demo_server, make_app)
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
-        pilot.app.screen.query_one("#from-asset", RadioButton).value = True
-        await pilot.app.workers.wait_for_complete()
+        screen = pilot.app.screen
+        screen.query_one("#from-asset", RadioButton).value = True
+        options = screen.query_one("#assets", OptionList)
+        await wait_until(pilot, lambda: options.option_count > 0 and not options.loading)
         await pilot.pause()
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
