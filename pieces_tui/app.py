@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,7 +24,7 @@ from pieces_tui.client import (
     Synchronizer,
     discover,
 )
-from pieces_tui.client.models import Asset
+from pieces_tui.client.models import Asset, Conversation, Website
 from pieces_tui.config import Settings
 from pieces_tui.demo import DemoServer
 from pieces_tui.paths import styles_dir
@@ -35,27 +35,45 @@ from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.store import ConversationStore, StoreChange
-from pieces_tui.views import conversation_view, message_views
+from pieces_tui.views import conversation_view
 from pieces_tui.widgets.conversation_list import ConversationList
-from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.detail import ConversationDetail, ConversationView
 from pieces_tui.widgets.status_bar import StatusBar
+
+_T = TypeVar("_T")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _assets(client: PiecesClient, asset_ids: list[str]) -> list[Asset]:
-    """The linked assets that still exist (a conversation may outlive an asset)."""
+async def _linked(
+    client: PiecesClient, conversation: Conversation
+) -> tuple[list[Asset], list[Website]]:
+    """The linked assets and websites that still exist (a conversation may outlive them)."""
 
-    async def one(asset_id: str) -> Asset | None:
+    async def one(fetch: Callable[[str], Awaitable[_T]], item_id: str) -> _T | None:
         try:
-            return await client.asset(asset_id)
+            return await fetch(item_id)
         except NotFound:
             return None
 
-    found = await asyncio.gather(*(one(asset_id) for asset_id in asset_ids))
-    return [asset for asset in found if asset is not None]
+    assets, websites = await asyncio.gather(
+        asyncio.gather(*(one(client.asset, i) for i in conversation.asset_ids)),
+        asyncio.gather(*(one(client.website, i) for i in conversation.website_ids)),
+    )
+    return [a for a in assets if a is not None], [w for w in websites if w is not None]
+
+
+async def _gather_detail(client: PiecesClient, conversation_id: str) -> ConversationView:
+    """Everything the detail pane shows of one conversation, fetched concurrently."""
+    conversation = await client.conversation(conversation_id)
+    messages, annotations, (assets, websites) = await asyncio.gather(
+        client.messages(conversation_id),
+        client.annotations(conversation.annotation_ids),
+        _linked(client, conversation),
+    )
+    return conversation_view(conversation, messages, annotations, assets, websites)
 
 
 class PiecesApp(App[None]):
@@ -281,18 +299,11 @@ class PiecesApp(App[None]):
             return
         self.detail.show_loading(conversation_id)
         try:
-            conversation = await client.conversation(conversation_id)
-            messages, annotations, assets = await asyncio.gather(
-                client.messages(conversation_id),
-                client.annotations(conversation.annotation_ids),
-                _assets(client, conversation.asset_ids),
-            )
+            view = await _gather_detail(client, conversation_id)
         except PiecesError as error:
             self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
             return
-        self.detail.show_conversation(
-            conversation_view(conversation, messages, annotations, assets)
-        )
+        self.detail.show_conversation(view)
 
     @work(exclusive=True, group="detail-refresh", exit_on_error=False)
     async def _refresh_detail(self, conversation_id: str) -> None:
@@ -300,18 +311,13 @@ class PiecesApp(App[None]):
         if client is None:
             return
         try:
-            conversation = await client.conversation(conversation_id)
-            messages, annotations, assets = await asyncio.gather(
-                client.messages(conversation_id),
-                client.annotations(conversation.annotation_ids),
-                _assets(client, conversation.asset_ids),
-            )
+            view = await _gather_detail(client, conversation_id)
         except PiecesError:
             return  # the stream will tell us if it was deleted; the pane keeps what it has
         if self.detail.conversation_id != conversation_id:
             return
-        self.detail.show_header(conversation_view(conversation, messages, annotations, assets))
-        self.detail.append_messages(message_views(messages))
+        self.detail.show_header(view)
+        self.detail.append_messages(view.messages)
 
     # -- actions --------------------------------------------------------------------------------
 

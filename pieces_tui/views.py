@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pieces_tui.client.models import Annotation, Asset, Conversation, ConversationMessage
+from pieces_tui.client.models import (
+    Annotation,
+    Asset,
+    Conversation,
+    ConversationMessage,
+    Website,
+)
 from pieces_tui.widgets.detail import ConversationView, MessageView
 
 
@@ -20,6 +26,7 @@ def conversation_view(
     messages: Sequence[ConversationMessage],
     annotations: Sequence[Annotation],
     assets: Sequence[Asset],
+    websites: Sequence[Website] = (),
 ) -> ConversationView:
     return ConversationView(
         id=conversation.id,
@@ -30,6 +37,6 @@ def conversation_view(
         model=conversation.model.id if conversation.model is not None else None,
         annotations=[(str(a.type), a.text) for a in annotations if a.text],
         assets=[a.name or a.id for a in assets],
-        websites=conversation.website_ids,
+        websites=[w.url or w.name or w.id for w in websites],
         messages=message_views(messages),
     )

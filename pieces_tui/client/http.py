@@ -33,6 +33,7 @@ from pieces_tui.client.models import (
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
+    Website,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
@@ -280,6 +281,9 @@ class PiecesClient:
         """One asset, with its content (`text`, `language`) unless `transferables=False`."""
         params = _TRANSFERABLES if transferables else _NO_TRANSFERABLES
         return await self._get_model(f"/asset/{_seg(asset_id)}", Asset, params=params)
+
+    async def website(self, website_id: str) -> Website:
+        return await self._get_model(f"/website/{_seg(website_id)}", Website)
 
     async def annotation(self, annotation_id: str) -> Annotation:
         return await self._get_model(f"/annotation/{_seg(annotation_id)}", Annotation)

@@ -242,6 +242,11 @@ class Api:
         row = await self.run(self._one, "annotations", "annotation", aid)
         return json_response(wire.annotation(row))
 
+    async def website(self, request: Request) -> Response:
+        wid = request.path_params["website"]
+        row = await self.run(self._one, "websites", "website", wid)
+        return json_response(wire.website(row))
+
     async def asset_identifiers(self, request: Request) -> Response:
         rows = await self.run(self.db.assets)
         return json_response(wire.flattened([row["id"] for row in rows]))
@@ -316,6 +321,7 @@ class Api:
             Route("/message/{message}", self.message, methods=get),
             Route("/messages/create", self.create_message, methods=post),
             Route("/annotation/{annotation}", self.annotation, methods=get),
+            Route("/website/{website}", self.website, methods=get),
             Route("/assets/identifiers", self.asset_identifiers, methods=get),
             Route("/assets", self.assets, methods=get),
             Route("/assets/{asset}", self.asset, methods=get),

@@ -201,6 +201,16 @@ def annotation(row: Row) -> JSON:
     return out
 
 
+def website(row: Row) -> JSON:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "url": row["url"],
+        "created": timestamp(row["created"]),
+        "updated": timestamp(row["updated"]),
+    }
+
+
 def human_bytes(size: int) -> str:
     return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
 
