@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, OptionList, RadioButton, Static
+from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.client.http import PiecesClient
@@ -245,3 +245,83 @@ async def test_server_restart_mid_session(make_server, make_app, tmp_path) -> No
             created = await other.create_conversation(name="After the restart")
         await wait_until(pilot, lambda: app.store.get(created.id) is not None)
         assert len(app.store) == count + 1
+
+
+async def test_new_messages_below_hint_when_scrolled_up(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
+        await wait_until(pilot, loaded(app))
+        longest = max(app.store.ordered(), key=lambda row: row.message_count)
+        app.conversation_list.highlight(longest.id)
+        await wait_until(pilot, lambda: app.detail.conversation_id == longest.id)
+        await wait_until(pilot, lambda: not app.detail.loading and app.detail.max_scroll_y > 0)
+        app.detail.action_jump_to_end()
+        await pilot.pause()
+        app.detail.scroll_home(animate=False)
+        await pilot.pause()
+        before = len(message_blocks(app.detail))
+        hint = app.detail.query_one("#new-below", Static)
+        await other.add_message(longest.id, "ASSISTANT", "Arrived while reading")
+        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == before + 1)
+        await wait_until(pilot, lambda: hint.display)
+        assert "1 new message below" in str(hint.visual)
+        assert app.detail.scroll_y == 0  # the reading position is kept
+        app.detail.focus()
+        await pilot.press("G")
+        await wait_until(pilot, lambda: not hint.display)
+
+
+async def test_failures_reach_the_user_with_the_server_reason(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        target = app.conversation_list.highlighted_id
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
+        # Deleted elsewhere while the dialog is open: the rename then fails with the server's 404.
+        async with PiecesClient(demo_server.url) as other:
+            await other.delete_conversation(target)
+        app.screen.query_one("#name", Input).value = "Too late"
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: any("Could not rename" in str(n.message) for n in app._notifications),
+        )
+        message = next(str(n.message) for n in app._notifications if "rename" in str(n.message))
+        assert target in message or "not found" in message.lower()
+
+
+async def test_theme_is_remembered(demo_server, make_app, tmp_path) -> None:
+    from pieces_tui.config import Settings
+
+    settings = Settings(path=tmp_path / "theme.json")
+    app = make_app(demo_server.url, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        app.theme = "nord"
+        await wait_until(pilot, lambda: (tmp_path / "theme.json").exists())
+    assert Settings.load(tmp_path / "theme.json").theme == "nord"
+    again = make_app(demo_server.url, settings=Settings.load(tmp_path / "theme.json"))
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(again))
+        assert again.theme == "nord"
+
+
+async def test_untrusted_text_is_shown_literally(demo_server, make_app) -> None:
+    hostile = "[bold red]boom[/] $accent \x1b[31mred\x1b]0;title\x07"
+    async with PiecesClient(demo_server.url) as other:
+        created = await other.create_conversation(
+            name=hostile, messages=[("USER", "[link=http://x]click[/link] \x1b[2J cleared?")]
+        )
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        app.conversation_list.highlight(created.id)
+        await wait_until(pilot, lambda: app.detail.conversation_id == created.id)
+        await wait_until(pilot, lambda: not app.detail.loading)
+        title = detail_title(app)
+        assert "[bold red]boom[/] $accent" in title
+        assert "\x1b" not in title
+        shown = message_blocks(app.detail)[0].query_one(Markdown)
+        assert "\x1b" not in shown.source
+        assert "[link=http://x]click[/link]" in shown.source
