@@ -109,6 +109,11 @@ class PiecesApp(App[None]):
         self.client: PiecesClient | None = None
         self.store = ConversationStore()
         self.store.subscribe(self._store_changed)
+        # Conversations this app is deleting: their removal is expected, not news.
+        self._own_deletes: set[str] = set()
+        # Set when the open conversation was deleted elsewhere: the pane keeps showing it (marked
+        # deleted) instead of following the highlight to its neighbour, until the user moves.
+        self._hold_deleted = False
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -264,7 +269,9 @@ class PiecesApp(App[None]):
             if change.added and listing.highlighted_id is not None:
                 self._load_detail(listing.highlighted_id)
             return
-        if open_id in change.removed:
+        if open_id in change.removed and open_id not in self._own_deletes:
+            # The list moved its highlight on and will say so; keep the pane where it is.
+            self._hold_deleted = listing.highlighted_id not in (None, open_id)
             self.detail.show_deleted(open_id)
         elif open_id in change.updated:
             self._refresh_detail(open_id)
@@ -276,6 +283,10 @@ class PiecesApp(App[None]):
 
     @on(ConversationList.Highlighted)
     def _highlighted(self, event: ConversationList.Highlighted) -> None:
+        if self._hold_deleted:
+            self._hold_deleted = False
+            if event.conversation_id is not None:
+                return
         if event.conversation_id is None:
             if not len(self.store):
                 self.detail.show_placeholder("No conversations yet. Press n to start one.")
@@ -300,6 +311,10 @@ class PiecesApp(App[None]):
         self.detail.show_loading(conversation_id)
         try:
             view = await _gather_detail(client, conversation_id)
+        except NotFound:
+            # Deleted meanwhile; the list's own update moves the highlight on.
+            self.detail.show_error(conversation_id, "This conversation was deleted.")
+            return
         except PiecesError as error:
             self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
             return
@@ -398,12 +413,16 @@ class PiecesApp(App[None]):
     async def _delete(self, conversation_id: str) -> None:
         if self.client is None:
             return
+        self._own_deletes.add(conversation_id)
         try:
             await self.client.delete_conversation(conversation_id)
         except PiecesError as error:
             self.notify(f"Could not delete: {error}", severity="error", markup=False)
             return
-        self.store.remove(conversation_id)
+        else:
+            self.store.remove(conversation_id)
+        finally:
+            self._own_deletes.discard(conversation_id)
 
     def action_start_filter(self) -> None:
         field = self.query_one("#filter", Input)

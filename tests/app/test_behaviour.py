@@ -92,6 +92,13 @@ async def test_open_conversation_deleted_elsewhere_says_so(demo_server, make_app
         await other.delete_conversation(open_id)
         await wait_until(pilot, lambda: "deleted" in detail_title(app))
         assert app.conversation_list.highlighted_id != open_id
+        # The pane stays on the deleted conversation until the user moves on (pause() lets the
+        # list's pending Highlighted message be handled).
+        await pilot.pause()
+        assert app.detail.conversation_id == open_id and "deleted" in detail_title(app)
+        await pilot.press("j")
+        await wait_until(pilot, lambda: app.detail.conversation_id not in (None, open_id))
+        await wait_until(pilot, lambda: "deleted" not in detail_title(app))
 
 
 async def test_new_message_elsewhere_appears_in_the_open_conversation(
