@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.highlight import highlight
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
@@ -37,7 +38,7 @@ class NewConversation:
     asset_id: str | None = None
 
 
-PREVIEW_LINES = 8
+PREVIEW_LINES = 11
 
 
 def _asset_prompt(asset: AssetLike, needle: str) -> Content:
@@ -119,6 +120,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
             if not needle
             or needle in (asset.name or "").casefold()
             or needle in (asset.language or "").casefold()
+            or needle in (asset.text or "").casefold()
         ]
         options = self.query_one("#assets", OptionList)
         options.clear_options()
@@ -143,9 +145,14 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
             return
         lines = clean_text(asset.text or "").splitlines()
         preview = "\n".join(lines[:PREVIEW_LINES])
+        preview_widget = self.query_one("#asset-preview", Static)
+        if not preview:
+            preview_widget.update(Content("(empty asset)"))
+            return
+        shown = highlight(preview, language=asset.language or None)
         if len(lines) > PREVIEW_LINES:
-            preview += f"\n… {len(lines) - PREVIEW_LINES} more lines"
-        self.query_one("#asset-preview", Static).update(Content(preview or "(empty asset)"))
+            shown += Content.styled(f"\n… {len(lines) - PREVIEW_LINES} more lines", "dim italic")
+        preview_widget.update(shown)
 
     @on(Input.Submitted, "#asset-search")
     def _search_submitted(self) -> None:
