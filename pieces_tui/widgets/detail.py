@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 
 from pieces_tui.sanitize import clean_line, clean_text
+from pieces_tui.timefmt import absolute_time, relative_time
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
 # as the reader scrolls towards the end, so a 2,000-message conversation opens as fast as a
@@ -134,8 +135,6 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self.notify("The open conversation was deleted.", severity="warning")
 
     def _relative(self, when: datetime) -> str:
-        from pieces_tui.timefmt import absolute_time, relative_time
-
         return f"{absolute_time(when)} ({relative_time(when, self._now())})"
 
     def show_header(self, view: ConversationView) -> None:
