@@ -1,0 +1,416 @@
+"""One benchmark sample in a fresh process (spawned by `python -m benchmarks`).
+
+    python -m benchmarks.probe KIND --t0 WALL_TIME --rows N [--url URL] [--interactive]
+
+KIND is `floor` (a bare Textual app), `optionlist` (a stock OptionList with N rows from memory)
+or `ours` (the real app on the server at URL). Everything is timed with the wall clock
+(`time.time()`) so the parent's spawn time `--t0` is comparable. A "paint" is the compositor
+handing a frame to the (headless) driver: `App._display`. The result is one JSON line prefixed
+with `RESULT ` on stdout. With `--interactive`, the probe asks the parent for server-side changes
+through `CMD <json>` lines on stdout and reads one JSON reply per command from stdin.
+"""
+
+from __future__ import annotations
+
+import time
+
+IMPORTED = time.time()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+from textual.strip import Strip  # noqa: E402
+from textual.widgets import OptionList, Static  # noqa: E402
+
+SIZE = (120, 40)
+DEADLINE = 180.0
+
+
+class Frames:
+    """Wall times of the frames the app hands to its driver, and a way to wait for the next."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.event = asyncio.Event()
+
+    def hook(self, app: App[Any]) -> None:
+        display = app._display
+
+        def timed(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                self.times.append(time.time())
+                self.event.set()
+
+        app._display = timed  # type: ignore[method-assign]
+
+    async def after(self, moment: float, timeout: float = 30.0) -> float:  # noqa: ASYNC109
+        """The first frame at or after `moment`, waiting for it if need be."""
+        deadline = time.time() + timeout
+        while True:
+            first = None
+            for t in reversed(self.times):
+                if t < moment:
+                    break
+                first = t
+            if first is not None:
+                return first
+            self.event.clear()
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                raise TimeoutError("no frame")
+            try:
+                await asyncio.wait_for(self.event.wait(), remaining)
+            except TimeoutError:
+                raise TimeoutError("no frame") from None
+
+
+async def until(
+    condition: Callable[[], bool],
+    timeout: float = DEADLINE,  # noqa: ASYNC109
+) -> float:
+    """Poll `condition` (1 ms steps) until true; return the wall time it was seen true."""
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.001)
+    return time.time()
+
+
+def phase(name: str) -> None:
+    print(f"  probe: {name} at {rss_mb():.0f} MB", file=sys.stderr, flush=True)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(values),
+        "median_ms": statistics.median(values) * 1000,
+        "p95_ms": p95 * 1000,
+        "min_ms": ordered[0] * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
+# -- references -------------------------------------------------------------------------------
+
+
+class FloorApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("floor")
+
+
+class OptionListApp(App[None]):
+    CSS = "OptionList { width: 48; height: 1fr; }"
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(*(f"Synthetic conversation {i:05d}" for i in range(self.rows)))
+
+
+async def reference(app: App[None], expected: int | None) -> dict[str, Any]:
+    frames = Frames()
+    frames.hook(app)
+    painted: list[float] = []
+    if expected is not None:
+        render_line = OptionList.render_line
+
+        def counting(self: OptionList, y: int) -> Strip:
+            strip = render_line(self, y)
+            if self.option_count >= expected and not painted:
+                painted.append(time.time())
+            return strip
+
+        OptionList.render_line = counting  # type: ignore[method-assign]
+    async with app.run_test(headless=True, size=SIZE):
+        if expected is None:
+            first = await frames.after(0)
+        else:
+            await until(lambda: bool(painted))
+            first = await frames.after(painted[0])
+    return {"paint_wall": first}
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+class Parent:
+    """Ask the benchmark process (which owns the server) for server-side changes."""
+
+    async def ask(self, **command: Any) -> dict[str, Any]:
+        sys.stdout.write("CMD " + json.dumps(command) + "\n")
+        sys.stdout.flush()
+        line = await asyncio.to_thread(sys.stdin.readline)
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+
+async def ours(url: str, expected: int, interactive: bool, samples: int) -> dict[str, Any]:
+    from pieces_tui.cli import create_app
+    from pieces_tui.client.stream import IdentifierStream
+    from pieces_tui.config import Settings
+    from pieces_tui.store import StoreChange
+    from pieces_tui.widgets.conversation_list import ConversationList
+
+    painted: list[float] = []
+    render_line = ConversationList.render_line
+
+    def counting(self: ConversationList, y: int) -> Strip:
+        strip = render_line(self, y)
+        if not painted and self.row_count >= expected:
+            painted.append(time.time())
+        return strip
+
+    ConversationList.render_line = counting  # type: ignore[method-assign]
+
+    arrivals: list[float] = []
+    consume = IdentifierStream._consume
+
+    def timed_consume(self: IdentifierStream, frame: str | bytes, *, first: bool) -> bool:
+        arrivals.append(time.time())
+        return consume(self, frame, first=first)
+
+    IdentifierStream._consume = timed_consume  # type: ignore[method-assign]
+
+    handled: list[float] = []
+    set_highlight = ConversationList._set_highlight
+
+    def timed_highlight(self: ConversationList, index: int | None, *, scroll: bool = True) -> None:
+        set_highlight(self, index, scroll=scroll)
+        handled.append(time.time())
+
+    ConversationList._set_highlight = timed_highlight  # type: ignore[method-assign]
+    watch_filter = ConversationList.watch_filter_text
+
+    def timed_filter(self: ConversationList, filter_text: str) -> None:
+        watch_filter(self, filter_text)
+        handled.append(time.time())
+
+    ConversationList.watch_filter_text = timed_filter  # type: ignore[method-assign]
+
+    import tempfile
+    from pathlib import Path
+
+    settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
+    app = create_app(url=url, settings=settings, discover_hosts=False)
+    frames = Frames()
+    frames.hook(app)
+    result: dict[str, Any] = {}
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        await until(lambda: bool(painted))
+        result["paint_wall"] = await frames.after(painted[0])
+        result["rss_after_paint_mb"] = rss_mb()
+        if interactive:
+            changes: dict[str, float] = {}
+
+            def on_change(change: StoreChange) -> None:
+                now = time.time()
+                for cid in (*change.added, *change.updated, *change.removed):
+                    changes[cid] = now
+
+            app.store.subscribe(on_change)
+            phase("live changes")
+            result["live"] = await live_changes(app, pilot, frames, arrivals, changes, samples)
+            phase("keys")
+            result["keys"] = await keypresses(app, pilot, frames, handled, samples)
+            phase("burst")
+            result["burst"] = await burst(app, pilot, frames, handled)
+            phase("open")
+            result["open"] = await open_conversations(app, pilot, frames)
+        result["rss_peak_mb"] = rss_mb()
+    return result
+
+
+async def live_changes(
+    app: Any,
+    pilot: Pilot[Any],
+    frames: Frames,
+    arrivals: list[float],
+    changes: dict[str, float],
+    samples: int,
+) -> dict[str, Any]:
+    parent = Parent()
+    listing = app.conversation_list
+    in_app: dict[str, list[float]] = {}
+    server_part: dict[str, list[float]] = {}
+    ops = ["create", "rename", "message", "delete"]
+    for i in range(samples):
+        op = ops[i % len(ops)]
+        await pilot.pause()
+        top = listing.row_at(0).id
+        reply = await parent.ask(op=op, id=top, n=i)
+        sent = float(reply["sent"])
+        target = reply["id"]
+        seen = await until(lambda t=target, s=sent: changes.get(t, 0.0) >= s, 30)
+        arrival = next((t for t in arrivals if t >= sent), seen)
+        paint = await frames.after(changes[target])
+        in_app.setdefault(op, []).append(paint - arrival)
+        server_part.setdefault(op, []).append(arrival - sent)
+    every = [v for values in in_app.values() for v in values]
+    return {
+        "in_app": {op: summary(v) for op, v in in_app.items()} | {"all": summary(every)},
+        "server_to_client": summary([v for values in server_part.values() for v in values]),
+    }
+
+
+async def _press_timed(
+    pilot: Pilot[Any], frames: Frames, handled: list[float], key: str
+) -> float | None:
+    before = len(handled)
+    start = time.time()
+    # Not `pilot.press`: it also waits for every widget to go idle, which is not what is timed.
+    await pilot.app._press_keys([key])
+    try:
+        await until(lambda: len(handled) > before, 5)
+    except TimeoutError:
+        return None
+    paint = await frames.after(handled[before])
+    return paint - start
+
+
+async def keypresses(
+    app: Any, pilot: Pilot[Any], frames: Frames, handled: list[float], samples: int
+) -> dict[str, Any]:
+    app.conversation_list.focus()
+    await pilot.pause()
+    moves: list[float] = []
+    for i in range(samples):
+        latency = await _press_timed(pilot, frames, handled, "down" if i % 8 < 4 else "up")
+        if latency is not None:
+            moves.append(latency)
+    await pilot.press("slash")
+    await pilot.pause()
+    typing: list[float] = []
+    text = "conversation 1"
+    for i in range(samples):
+        key = text[i % len(text)] if (i // len(text)) % 2 == 0 else "backspace"
+        key = "space" if key == " " else key
+        latency = await _press_timed(pilot, frames, handled, key)
+        if latency is not None:
+            typing.append(latency)
+    await pilot.press("escape")
+    await pilot.pause()
+    app.conversation_list.focus()
+    await pilot.pause()
+    return {"move": summary(moves), "filter": summary(typing)}
+
+
+async def burst(
+    app: Any, pilot: Pilot[Any], frames: Frames, handled: list[float]
+) -> dict[str, Any]:
+    parent = Parent()
+    listing = app.conversation_list
+    await parent.ask(op="burst_start", count=1000, seconds=1.0)
+    latencies: list[float] = []
+    i = 0
+    while True:
+        latency = await _press_timed(pilot, frames, handled, "down" if i % 8 < 4 else "up")
+        if latency is not None:
+            latencies.append(latency)
+        i += 1
+        status = await parent.ask(op="burst_status")
+        if status["done"]:
+            break
+    duration = float(status["duration"])
+
+    async def correct() -> bool:
+        from pieces_tui.store import ConversationStore
+
+        reference = ConversationStore()
+        reference.apply_snapshot(await app.client.conversations())
+        truth = reference.ordered()
+        if listing.row_count != len(truth):
+            return False
+        return all(
+            listing.row_at(k).id == row.id and listing.row_at(k).name == row.name
+            for k, row in enumerate(truth)
+        )
+
+    ok = False
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        await pilot.pause()
+        if await correct():
+            ok = True
+            break
+        await asyncio.sleep(0.2)
+    return {
+        "events": 1000,
+        "sent_in_s": duration,
+        "keypress": summary(latencies),
+        "final_list_correct": ok,
+    }
+
+
+async def open_conversations(app: Any, pilot: Pilot[Any], frames: Frames) -> dict[str, Any]:
+    from pieces_tui.widgets.detail import message_blocks
+
+    parent = Parent()
+    ids: dict[str, str] = (await parent.ask(op="big_ids"))["ids"]
+    listing = app.conversation_list
+    detail = app.detail
+    other = listing.row_at(min(10, listing.row_count - 1)).id
+    out: dict[str, Any] = {}
+    for size, cid in ids.items():
+        times: list[float] = []
+        for _ in range(5):
+            for target in (other, cid):
+                start = time.time()
+                listing.highlight(target)
+                await until(
+                    lambda target=target: (
+                        detail.conversation_id == target
+                        and not detail.loading
+                        and bool(message_blocks(detail))
+                    ),
+                    30,
+                )
+                paint = await frames.after(time.time())
+            times.append(paint - start)
+        out[size] = summary(times)
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["floor", "optionlist", "ours"])
+    parser.add_argument("--t0", type=float, required=True)
+    parser.add_argument("--rows", type=int, default=0)
+    parser.add_argument("--url")
+    parser.add_argument("--interactive", action="store_true")
+    parser.add_argument("--samples", type=int, default=200)
+    options = parser.parse_args()
+    if options.kind == "floor":
+        result = await reference(FloorApp(), None)
+    elif options.kind == "optionlist":
+        result = await reference(OptionListApp(options.rows), options.rows)
+    else:
+        result = await ours(options.url, options.rows, options.interactive, options.samples)
+    result["cold_start_s"] = result["paint_wall"] - options.t0
+    result["import_s"] = IMPORTED - options.t0
+    result.setdefault("rss_peak_mb", rss_mb())
+    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
