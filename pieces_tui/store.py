@@ -15,46 +15,12 @@ import logging
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from pieces_tui.client.models import Conversation
+from pieces_tui.client.models import Conversation, ConversationSummary, SortKey
 
 __all__ = ["ConversationStore", "ConversationSummary", "StoreChange", "StoreListener"]
 
 log = logging.getLogger(__name__)
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-SortKey = tuple[int, str]
-"""(-updated in microseconds since the epoch, id): ascending order = newest first, then by id."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationSummary:
-    """What the sidebar shows of one conversation."""
-
-    id: str
-    name: str | None
-    created: datetime
-    updated: datetime
-    message_count: int
-    type: str
-
-    @classmethod
-    def of(cls, conversation: Conversation) -> ConversationSummary:
-        return cls(
-            id=conversation.id,
-            name=conversation.name,
-            created=conversation.created.value,
-            updated=conversation.updated.value,
-            message_count=conversation.message_count,
-            type=conversation.type.value,
-        )
-
-    @property
-    def sort_key(self) -> SortKey:
-        return (-((self.updated - _EPOCH) // _MICROSECOND), self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +161,17 @@ class ConversationStore:
         """Replace everything with this full list (a duplicate id: the last one wins)."""
         new_full: dict[str, Conversation] = {c.id: c for c in conversations}
         new_by_id = {cid: ConversationSummary.of(c) for cid, c in new_full.items()}
+        return self._replace(new_by_id, new_full)
+
+    def apply_summaries(self, summaries: Iterable[ConversationSummary]) -> StoreChange:
+        """Replace everything with these summaries (the lean bulk load; a duplicate id: the last
+        one wins). Full models are not kept: `conversation(id)` is None until an `upsert`, and
+        an id counts as updated only when its summary changed."""
+        return self._replace({s.id: s for s in summaries}, {})
+
+    def _replace(
+        self, new_by_id: dict[str, ConversationSummary], new_full: dict[str, Conversation]
+    ) -> StoreChange:
         new_rows = sorted(new_by_id.values(), key=lambda s: s.sort_key)
 
         old_rows = self._rows
@@ -208,7 +185,7 @@ class ConversationStore:
             old = old_by_id.get(row.id)
             if old is None:
                 added.append(row.id)
-            elif old != row or old_full.get(row.id) != new_full[row.id]:
+            elif old != row or (row.id in new_full and old_full.get(row.id) != new_full[row.id]):
                 updated.append(row.id)
                 if old.sort_key != row.sort_key:
                     rekeyed.add(row.id)

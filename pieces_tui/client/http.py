@@ -28,12 +28,14 @@ from pieces_tui.client.models import (
     ConversationMessages,
     Conversations,
     ConversationsCreateFromAssetOutput,
+    ConversationSummary,
     ConversationType,
     FlattenedConversations,
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
     Website,
+    conversation_summaries_json,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
@@ -166,6 +168,24 @@ class PiecesClient:
         """Every conversation, in the order the server lists them (bulk snapshot)."""
         result = await self._get_model("/conversations", Conversations, params=_NO_TRANSFERABLES)
         return result.iterable
+
+    async def conversation_summaries(self) -> list[ConversationSummary]:
+        """What the sidebar needs of every conversation (bulk snapshot), in the server's order.
+
+        Same request as `conversations()`, but the body is read straight into summaries instead
+        of full models: the cost of the initial load at tens of thousands of conversations."""
+        response = await self._request("GET", "/conversations", params=_NO_TRANSFERABLES)
+        try:
+            return conversation_summaries_json(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            preview = _safe_text(response)[:200]
+            raise ProtocolError(
+                "GET /conversations did not answer JSON", detail=f"{exc}; body starts {preview!r}"
+            ) from exc
+        except (ValidationError, ValueError) as exc:
+            raise ProtocolError(
+                "GET /conversations answered an invalid Conversations", detail=str(exc)
+            ) from exc
 
     async def conversation_ids(self) -> list[str]:
         result = await self._get_model("/conversations/identifiers", FlattenedConversations)

@@ -121,7 +121,7 @@ class Synchronizer:
     async def resync(self) -> bool:
         """Replace the store's content with one bulk `GET /conversations`; True on success."""
         try:
-            conversations = await self.client.conversations()
+            summaries = await self.client.conversation_summaries()
         except PiecesError as exc:
             self._report(exc)
             self._needs_resync = True
@@ -130,7 +130,7 @@ class Synchronizer:
                 self._max_retry_delay, self._retry_delay * 2 ** (self._resync_failures - 1)
             )
             return False
-        self.store.apply_snapshot(conversations)
+        self.store.apply_summaries(summaries)
         self._needs_resync = False
         self._resync_failures = 0
         self.loaded.set()
