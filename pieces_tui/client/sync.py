@@ -5,14 +5,16 @@
 How it stays correct, and what it costs:
 
 - Every connection of the identifier stream starts with a `Snapshot` (all ids). Whatever happened
-  while we were not connected is only learnt from it, and it says nothing about which known
-  conversations *changed*. So on every `Snapshot` (the first connection included) the store is
-  first pruned of ids missing from it (instant feedback for deletions), then reloaded with one bulk
-  `GET /conversations`. That request is sent after the stream is live, so any change after it
-  arrives as a stream event, and anything before it is in the answer: no gap. One bulk request
-  is far cheaper than refetching every id one by one (10,000 round trips) and it is what the
-  initial load needs anyway; refetching only unknown ids would be cheaper still but would miss
-  renames and new messages that happened while disconnected.
+  while we were not connected is only learnt from it or from a reload, and it says nothing about
+  which known conversations *changed*. So as soon as a connection is live (the server queues
+  every change for us from then on) the store is reloaded with one bulk `GET /conversations`,
+  without waiting for the first frame (which takes ~0.4 s to arrive at 10,000 conversations).
+  When that `Snapshot` then arrives, it only prunes ids missing from it and fetches ids it names
+  that the load did not have; a conversation created between the two is pruned and comes back
+  with its own event, which the server queued after the frame. If that early load failed, the
+  `Snapshot` prunes and reloads instead. One bulk request is far cheaper than refetching every
+  id one by one (10,000 round trips); refetching only unknown ids would miss renames and new
+  messages that happened while disconnected.
 - Stream events are handled in order, and the bulk reload runs inline, so events that arrive
   during it wait and are applied after it (a per-id fetch can never be overwritten by an older
   bulk answer). Per-id fetches in flight when a `Snapshot` arrives are cancelled: the reload
@@ -91,6 +93,7 @@ class Synchronizer:
         self._max_retry_delay = max_retry_delay
         self._next_delay = initial_timeout
         self._needs_resync = True
+        self._loaded_on_connect = False
         self._resync_failures = 0
         self._fetches: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
@@ -143,8 +146,18 @@ class Synchronizer:
             self.state = event
             if self._on_state is not None:
                 self._on_state(event)
+            # Connected: the server now queues every change for us, so load at once instead of
+            # waiting for the first frame (at 10,000 conversations it takes ~0.4 s to arrive).
+            self._loaded_on_connect = event.state == "live" and await self.resync()
         elif isinstance(event, Snapshot):
             await self._cancel_fetches()
+            if self._loaded_on_connect:
+                # Loaded since this connection went live: the frame only prunes what was deleted
+                # in between, and names ids created in between (their events may predate us).
+                self._loaded_on_connect = False
+                for conversation_id in self.store.apply_identifier_snapshot(event.ids):
+                    self._schedule_fetch(conversation_id)
+                return
             if self.loaded.is_set():
                 self.store.apply_identifier_snapshot(event.ids)
             await self.resync()
