@@ -318,7 +318,7 @@ async def run(options: argparse.Namespace) -> None:
         else (QUICK_SIZES if options.quick else FULL_SIZES)
     )
     runs = options.runs or (1 if options.quick else 3)
-    samples = options.samples or (40 if options.quick else 200)
+    samples = options.samples or (40 if options.quick else 100)
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

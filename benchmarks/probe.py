@@ -336,7 +336,7 @@ async def burst(
         from pieces_tui.store import ConversationStore
 
         reference = ConversationStore()
-        reference.apply_snapshot(await app.client.conversations())
+        reference.apply_summaries(await app.client.conversation_summaries())
         truth = reference.ordered()
         if listing.row_count != len(truth):
             return False
