@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
+from time import monotonic
 from typing import Any, TypeVar
 
 from textual import on, work
@@ -13,10 +15,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from pieces_tui.client import (
+    IdentifierStream,
     NotFound,
     PiecesClient,
     PiecesError,
@@ -24,6 +28,7 @@ from pieces_tui.client import (
     Synchronizer,
     discover,
 )
+from pieces_tui.client.http import DEFAULT_TIMEOUT
 from pieces_tui.client.models import Asset, Conversation, Website
 from pieces_tui.config import Settings
 from pieces_tui.demo import DemoServer
@@ -41,6 +46,9 @@ from pieces_tui.widgets.detail import ConversationDetail, ConversationView
 from pieces_tui.widgets.status_bar import StatusBar
 
 _T = TypeVar("_T")
+
+# Seconds the highlight must rest before the detail pane follows it (see `_highlighted`).
+DETAIL_SETTLE = 0.1
 
 
 def utc_now() -> datetime:
@@ -91,6 +99,14 @@ class PiecesApp(App[None]):
         Binding("escape", "back_to_list", "Back", show=False),
     ]
 
+    # Network timings. The defaults suit a real Pieces OS; tests shorten them (set them on the
+    # instance before it runs) so that a run of reconnects or timeouts takes seconds.
+    request_timeout: float = DEFAULT_TIMEOUT
+    """Seconds allowed for one request, and for opening the live stream."""
+    retry_delay: float = 0.25
+    """First delay before reconnecting or retrying; it doubles per failure up to `retry_cap`."""
+    retry_cap: float = 10.0
+
     def __init__(
         self,
         *,
@@ -114,6 +130,9 @@ class PiecesApp(App[None]):
         # Set when the open conversation was deleted elsewhere: the pane keeps showing it (marked
         # deleted) instead of following the highlight to its neighbour, until the user moves.
         self._hold_deleted = False
+        # The highlight's last move, and the detail load waiting for it to rest.
+        self._last_highlight = float("-inf")
+        self._pending_detail: Timer | None = None
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -160,6 +179,7 @@ class PiecesApp(App[None]):
     async def _start(self) -> None:
         """Find a server (or start the demo), then run the live sync until the app exits."""
         self.status.state = "connecting"
+        self.status.detail = ""
         url = self._url
         if url is None and self._demo is not None:
             self.status.source = "starting demo server…"
@@ -176,14 +196,42 @@ class PiecesApp(App[None]):
         self._url = url
         if self.client is not None:
             await self.client.aclose()
-        self.client = PiecesClient(url)
+        self.client = PiecesClient(url, timeout=self.request_timeout)
         self.status.source = url if self._demo is None else f"demo server {url}"
         self._sync(self.client)
 
     def _offer_choices(self, reason: str) -> None:
         self.status.state = "offline"
         looked_at = self._url or "127.0.0.1 ports 39300-39333 and localhost:1000"
-        self.push_screen(ConnectScreen(reason, looked_at), self._connect_choice)
+        screen = ConnectScreen(f"{reason} Trying again by itself…", looked_at)
+        self.push_screen(screen, self._connect_choice)
+        self._knock(screen)
+
+    @work(exclusive=True, group="knock", exit_on_error=False)
+    async def _knock(self, screen: ConnectScreen) -> None:
+        """While the connect screen is up, keep asking (with backoff); when Pieces OS answers,
+        go on as if the user had pressed Retry."""
+        delay = self.retry_delay
+        while True:
+            self.status.detail = f"next try in {delay:.1f} s"
+            await asyncio.sleep(delay)
+            if screen is not self.screen:
+                return  # the user chose something (or another screen is on top: wait)
+            delay = min(self.retry_cap, delay * 2)
+            if self._url is not None:
+                async with PiecesClient(self._url, timeout=self.request_timeout) as probe:
+                    try:
+                        await probe.health()
+                    except PiecesError:
+                        continue
+            elif not self._discover_hosts:
+                return  # nowhere to look: only the user can say where
+            elif await discover() is None:
+                continue
+            if screen is self.screen:
+                self.status.detail = ""
+                await screen.dismiss(ConnectChoice("retry"))
+            return
 
     def _connect_choice(self, choice: ConnectChoice | None) -> None:
         if choice is None:
@@ -204,8 +252,20 @@ class PiecesApp(App[None]):
         except PiecesError as error:
             self._offer_choices(f"No answer from {client.base_url}: {error}")
             return
+        stream = IdentifierStream(
+            client.base_url,
+            base_delay=self.retry_delay,
+            max_delay=self.retry_cap,
+            open_timeout=self.request_timeout,
+        )
         synchronizer = Synchronizer(
-            client, self.store, on_state=self._sync_state, on_error=self._sync_error
+            client,
+            self.store,
+            stream=stream,
+            on_state=self._sync_state,
+            on_error=self._sync_error,
+            retry_delay=self.retry_delay,
+            max_retry_delay=self.retry_cap,
         )
         running = asyncio.create_task(synchronizer.run())
         loaded = asyncio.create_task(synchronizer.loaded.wait())
@@ -293,11 +353,30 @@ class PiecesApp(App[None]):
             else:
                 self.detail.show_placeholder("No conversation matches the filter.")
             return
-        if event.conversation_id != self.detail.conversation_id:
+        if event.conversation_id == self.detail.conversation_id:
+            return
+        # A single move opens the conversation at once. While the highlight keeps moving (a key
+        # held down, j j j), wait for it to rest: loading every conversation passed over would
+        # keep the loop busy building panes nobody reads and make the next keypress late.
+        now = monotonic()
+        moving = now - self._last_highlight < DETAIL_SETTLE
+        self._last_highlight = now
+        self._cancel_pending_detail()
+        if moving:
+            self._pending_detail = self.set_timer(
+                DETAIL_SETTLE, partial(self._load_detail, event.conversation_id)
+            )
+        else:
             self._load_detail(event.conversation_id)
+
+    def _cancel_pending_detail(self) -> None:
+        if self._pending_detail is not None:
+            self._pending_detail.stop()
+            self._pending_detail = None
 
     @on(ConversationList.Selected)
     def _selected(self, event: ConversationList.Selected) -> None:
+        self._cancel_pending_detail()
         if event.conversation_id != self.detail.conversation_id:
             self._load_detail(event.conversation_id)
         self.detail.focus()
@@ -416,6 +495,11 @@ class PiecesApp(App[None]):
         self._own_deletes.add(conversation_id)
         try:
             await self.client.delete_conversation(conversation_id)
+        except NotFound:
+            # Deleted elsewhere first (the stream may not have said so yet): the goal is met.
+            self.store.remove(conversation_id)
+            self.notify("This conversation was already deleted elsewhere.", title="Deleted")
+            return
         except PiecesError as error:
             self.notify(f"Could not delete: {error}", severity="error", markup=False)
             return
