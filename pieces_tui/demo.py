@@ -6,8 +6,11 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pieces_tui.server import EmbeddedServer
+if TYPE_CHECKING:
+    # The server (uvicorn, Starlette, sqlite) costs ~0.1 s to import: only `--demo` pays for it.
+    from pieces_tui.server import EmbeddedServer
 
 
 class DemoServer:
@@ -33,6 +36,8 @@ class DemoServer:
             if db_path is None:
                 self._tempdir = tempfile.mkdtemp(prefix="pieces-tui-demo-")
                 db_path = Path(self._tempdir) / "demo.db"
+            from pieces_tui.server import EmbeddedServer
+
             server = EmbeddedServer(db_path, port=self._port, demo=True, seed=self._seed)
             await asyncio.to_thread(server.start)
             self._server = server

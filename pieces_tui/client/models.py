@@ -53,7 +53,7 @@ __all__ = [
 class WireModel(BaseModel):
     """Base of every protocol model: wire aliases, tolerant of unknown keys."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """A JSON-ready dict with wire keys, leaving out unset optional fields."""
