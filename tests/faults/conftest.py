@@ -1,0 +1,234 @@
+"""Fault scenarios: the real app, through `FaultProxy`, in front of the embedded server.
+
+Fixtures: `proxy` (a started `FaultProxy`, no upstream yet), `make_app` (an app with short network
+timings and a frozen clock). Helpers wait on conditions with deadlines, never on guessed sleeps.
+
+Every scenario ends with `assert_in_step`: the store and the list equal `GET /conversations`
+asked of the server directly, in the app's order, no stale or duplicate row. The totals (faults
+injected, stale rows, crashes) are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from pieces_tui.app import PiecesApp
+from pieces_tui.cli import create_app
+from pieces_tui.client.http import PiecesClient
+from pieces_tui.config import Settings
+from pieces_tui.store import ConversationStore, ConversationSummary
+
+from .proxy import FaultProxy
+
+SIZE = (120, 36)
+FROZEN_NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+CRASH_TITLE = "Something went wrong"  # the app's title for an unexpected worker failure
+
+TOTALS: Counter[str] = Counter()
+"""Across the run: faults injected (by kind), stale rows found after resync, crashes."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not TOTALS:
+        return
+    faults = {k[6:]: v for k, v in TOTALS.items() if k.startswith("fault ")}
+    terminalreporter.write_sep("-", "fault injection")
+    terminalreporter.write_line(
+        f"faults injected: {sum(faults.values())} "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(faults.items()))})"
+    )
+    terminalreporter.write_line(
+        f"stale rows after resync: {TOTALS['stale rows']}; crashes: {TOTALS['crashes']}; "
+        f"in-step checks: {TOTALS['checks']}"
+    )
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[FaultProxy]:
+    async with FaultProxy(upstream_port=None) as started:
+        yield started
+        for kind, count in started.faults.items():
+            TOTALS[f"fault {kind}"] += count
+
+
+def count_fault(kind: str, n: int = 1) -> None:
+    """Faults the proxy does not see (e.g. a server killed)."""
+    TOTALS[f"fault {kind}"] += n
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., PiecesApp]:
+    """The app from the one factory, with a private settings file, a frozen clock and network
+    timings short enough that dozens of reconnects take seconds."""
+
+    def factory(url: str, *, request_timeout: float = 3.0) -> PiecesApp:
+        app = create_app(
+            url=url,
+            settings=Settings(path=tmp_path / "config.json"),
+            now=lambda: FROZEN_NOW,
+            discover_hosts=False,
+        )
+        app.request_timeout = request_timeout
+        app.retry_delay = 0.02
+        app.retry_cap = 0.2
+        return app
+
+    return factory
+
+
+class LaterIds:
+    """uuid-shaped ids from `start` on: a second server on the same database must not reuse the
+    first one's ids (the fixtures' SequentialIds start at 1)."""
+
+    def __init__(self, start: int) -> None:
+        self._counter = itertools.count(start)
+
+    def __call__(self) -> str:
+        return str(uuid.UUID(f"00000000-0000-4000-8000-{next(self._counter):012x}"))
+
+
+def later_clock(start: datetime) -> Callable[[], datetime]:
+    """A server clock from `start`, one second per call."""
+    ticks = itertools.count()
+    return lambda: start + timedelta(seconds=next(ticks))
+
+
+# -- waiting --------------------------------------------------------------------------------------
+
+
+async def wait_until(
+    pilot: Pilot[None],
+    condition: Callable[[], bool | Awaitable[bool]],
+    *,
+    within: float = 15.0,
+    what: str = "",
+) -> None:
+    """Let the app run until `condition()` (sync or async) holds; fail after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {within} s: {what or condition}")
+        await pilot.pause(0.02)
+
+
+# -- what the user sees ----------------------------------------------------------------------------
+
+
+def status_text(app: PiecesApp) -> str:
+    return str(app.status.render())
+
+
+class StatusLog:
+    """Every text the status bar took (recorded on each change of its state or detail)."""
+
+    def __init__(self, app: PiecesApp) -> None:
+        self.app = app
+        self.texts: list[str] = []
+        app.watch(app.status, "state", self._record, init=True)
+        app.watch(app.status, "detail", self._record, init=False)
+
+    def _record(self, *_: object) -> None:
+        text = status_text(self.app)
+        if not self.texts or self.texts[-1] != text:
+            self.texts.append(text)
+
+    def mark(self) -> int:
+        return len(self.texts)
+
+    def since(self, mark: int) -> list[str]:
+        return self.texts[mark:]
+
+    def saw(self, word: str, since: int = 0) -> bool:
+        return any(word in text for text in self.texts[since:])
+
+
+def notices(app: PiecesApp) -> list[str]:
+    """Every notification shown so far (title and message)."""
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def has_notice(app: PiecesApp, *parts: str) -> Callable[[], bool]:
+    return lambda: any(all(part in text for part in parts) for text in notices(app))
+
+
+def crashes(app: PiecesApp) -> list[str]:
+    return [text for text in notices(app) if text.startswith(CRASH_TITLE)]
+
+
+async def assert_responsive(pilot: Pilot[None], app: PiecesApp, bound: float = 3.0) -> None:
+    """A key press on the list is handled (the highlight moves) within `bound` seconds."""
+    loop = asyncio.get_running_loop()
+    listing = app.conversation_list
+    app.screen.set_focus(listing)
+    before = listing.highlighted_index
+    key = "k" if before is not None and before > 0 else "j"
+    started = loop.time()
+    await pilot.press(key)
+    await pilot.pause()
+    elapsed = loop.time() - started
+    assert elapsed < bound, f"a key press took {elapsed:.2f} s"
+    if listing.visible_count >= 2:
+        assert listing.highlighted_index != before, "the key press was not handled"
+    TOTALS["responsive checks"] += 1
+
+
+# -- the invariant ---------------------------------------------------------------------------------
+
+
+def _row(summary: Any) -> tuple[str, str | None, datetime, int]:
+    return (summary.id, summary.name, summary.updated, summary.message_count)
+
+
+async def server_rows(server_url: str) -> list[ConversationSummary]:
+    """`GET /conversations` asked directly of the server, in the order the app shows."""
+    expected = ConversationStore()
+    async with PiecesClient(server_url) as direct:
+        expected.apply_snapshot(await direct.conversations())
+    return list(expected.ordered())
+
+
+def app_rows(app: PiecesApp) -> tuple[list[Any], list[Any]]:
+    listing = app.conversation_list
+    shown = [listing.row_at(i) for i in range(listing.visible_count)]
+    return [_row(s) for s in app.store.ordered()], [_row(s) for s in shown]
+
+
+async def in_step(app: PiecesApp, server_url: str) -> bool:
+    expected = [_row(s) for s in await server_rows(server_url)]
+    store, shown = app_rows(app)
+    return store == expected and shown == expected
+
+
+async def assert_in_step(pilot: Pilot[None], app: PiecesApp, server_url: str) -> None:
+    """Wait (bounded) until the app's store and list equal the server's list; then count stale
+    rows (must be 0), duplicates and crashes."""
+    try:
+        await wait_until(pilot, lambda: in_step(app, server_url), what="app in step with server")
+    finally:
+        expected = {row[0]: _row(row) for row in await server_rows(server_url)}
+        store, shown = app_rows(app)
+        stale = [row for row in {*store, *shown} if expected.get(row[0]) != row]
+        missing = set(expected) - {row[0] for row in shown}
+        TOTALS["stale rows"] += len(stale)
+        TOTALS["checks"] += 1
+        TOTALS["crashes"] += len(crashes(app))
+    assert not stale and not missing, (stale, missing)
+    ids = [row[0] for row in shown]
+    assert len(ids) == len(set(ids)), "duplicate rows"
+    assert not crashes(app), crashes(app)
