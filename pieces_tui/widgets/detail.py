@@ -13,10 +13,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
 from textual.widget import Widget
-from textual.widgets import Label, Markdown, Static
+from textual.widgets import Label, Static
 
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.timefmt import absolute_time, relative_time
+from pieces_tui.widgets.safe_markdown import markdown_blocks
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
 # as the reader scrolls towards the end, so a 2,000-message conversation opens as fast as a
@@ -66,7 +67,7 @@ class MessageBlock(Vertical):
             self._role, self._role.replace("_", " ").title()
         )
         yield Label(Content(label), classes="message-role")
-        yield Markdown(clean_text(self.message.text) or "*(empty message)*")
+        yield from markdown_blocks(self.message.text, empty="*(empty message)*")
 
 
 class ConversationDetail(VerticalScroll, can_focus=True):
@@ -163,7 +164,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         annotations.mount_all(
             Vertical(
                 Label(Content(kind.replace("_", " ").title()), classes="section-title"),
-                Markdown(clean_text(text)),
+                *markdown_blocks(text),
                 classes="annotation",
             )
             for kind, text in ordered
