@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -33,7 +34,7 @@ from pieces_tui.client.models import Asset, Conversation, ConversationMessage, W
 from pieces_tui.config import Settings
 from pieces_tui.demo import DemoServer
 from pieces_tui.paths import styles_dir
-from pieces_tui.sanitize import clean_line
+from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.connect import ConnectChoice, ConnectScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
@@ -196,6 +197,25 @@ class PiecesApp(App[None]):
     @property
     def status(self) -> StatusBar:
         return self.query_one("#status", StatusBar)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, whoever raises it: error texts from the server are untrusted, so
+        control characters and escape sequences go (`clean_text`) before a toast shows them."""
+        super().notify(
+            clean_text(message),
+            title=clean_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def on_mount(self) -> None:
         if self._settings.theme in self.available_themes:
