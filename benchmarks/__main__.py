@@ -2,7 +2,7 @@
 
     python -m benchmarks [--quick] [--json] [--sizes 100,1000] [--runs R] [--samples S]
 
-For each N (100, 1,000, 10,000, 50,000; `--quick`: 100 and 1,000, one run) this starts the
+For each N (100, 1,000, 10,000, 50,000; `--quick`: 1,000, one run) this starts the
 embedded server seeded with N synthetic conversations (plus three with 20, 200 and 2,000
 messages), then spawns fresh processes (`benchmarks.probe`) that each time one cold start: a
 bare Textual app (the floor), a stock OptionList app painting N rows from memory, and ours.
@@ -32,7 +32,7 @@ from pieces_tui.client import PiecesClient
 from pieces_tui.server import EmbeddedServer
 
 FULL_SIZES = [100, 1_000, 10_000, 50_000]
-QUICK_SIZES = [100, 1_000]
+QUICK_SIZES = [1_000]
 BIG = (20, 200, 2_000)
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -344,7 +344,7 @@ async def run(options: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000, one run")
+    parser.add_argument("--quick", action="store_true", help="N = 1,000, one run (what CI runs)")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
     parser.add_argument("--sizes", help="comma-separated N values (overrides --quick)")
     parser.add_argument("--runs", type=int, help="cold-start runs per kind and N")
