@@ -21,11 +21,16 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Button, Input, Static
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.cli import create_app
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.config import Settings
+from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.help import HelpScreen
+from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.store import ConversationStore, ConversationSummary
 
 from .proxy import FaultProxy
@@ -171,20 +176,28 @@ def crashes(app: PiecesApp) -> list[str]:
     return [text for text in notices(app) if text.startswith(CRASH_TITLE)]
 
 
-async def assert_responsive(pilot: Pilot[None], app: PiecesApp, bound: float = 3.0) -> None:
-    """A key press on the list is handled (the highlight moves) within `bound` seconds."""
+async def assert_responsive(
+    pilot: Pilot[None], app: PiecesApp, bound: float = 3.0, *, move: bool = True
+) -> None:
+    """A key press is handled within `bound` seconds: j/k moves the list's highlight (`move`),
+    or else ? opens the help screen and escape closes it (the open conversation stays)."""
     loop = asyncio.get_running_loop()
     listing = app.conversation_list
     app.screen.set_focus(listing)
-    before = listing.highlighted_index
-    key = "k" if before is not None and before > 0 else "j"
-    started = loop.time()
-    await pilot.press(key)
-    await pilot.pause()
-    elapsed = loop.time() - started
+    begun = loop.time()
+    if move:
+        before = listing.highlighted_index
+        await pilot.press("k" if before is not None and before > 0 else "j")
+        await pilot.pause()
+        if listing.visible_count >= 2:
+            assert listing.highlighted_index != before, "the key press was not handled"
+    else:
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), within=bound)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), within=bound)
+    elapsed = loop.time() - begun
     assert elapsed < bound, f"a key press took {elapsed:.2f} s"
-    if listing.visible_count >= 2:
-        assert listing.highlighted_index != before, "the key press was not handled"
     TOTALS["responsive checks"] += 1
 
 
@@ -221,7 +234,7 @@ async def assert_in_step(pilot: Pilot[None], app: PiecesApp, server_url: str) ->
     try:
         await wait_until(pilot, lambda: in_step(app, server_url), what="app in step with server")
     finally:
-        expected = {row[0]: _row(row) for row in await server_rows(server_url)}
+        expected = {row.id: _row(row) for row in await server_rows(server_url)}
         store, shown = app_rows(app)
         stale = [row for row in {*store, *shown} if expected.get(row[0]) != row]
         missing = set(expected) - {row[0] for row in shown}
@@ -232,3 +245,76 @@ async def assert_in_step(pilot: Pilot[None], app: PiecesApp, server_url: str) ->
     ids = [row[0] for row in shown]
     assert len(ids) == len(set(ids)), "duplicate rows"
     assert not crashes(app), crashes(app)
+
+
+def errors(app: PiecesApp) -> list[str]:
+    """Notifications shown as errors."""
+    return [f"{n.title}: {n.message}" for n in app._notifications if n.severity == "error"]
+
+
+def detail_text(app: PiecesApp) -> str:
+    """What the detail pane shows: the placeholder (loading, errors) or the title."""
+    placeholder = app.detail.query_one("#detail-placeholder", Static)
+    if placeholder.display:
+        return str(placeholder.visual)
+    return str(app.detail.query_one("#detail-title", Static).visual)
+
+
+async def seed(server_url: str, count: int, prefix: str = "Conversation") -> list[str]:
+    """Create `count` conversations directly on the server; their ids, oldest first."""
+    async with PiecesClient(server_url) as direct:
+        return [(await direct.create_conversation(f"{prefix} {i}")).id for i in range(count)]
+
+
+async def started(pilot: Pilot[None], app: PiecesApp, count: int) -> None:
+    """The app is live, lists `count` conversations and shows the highlighted one."""
+
+    def ready() -> bool:
+        return (
+            app.status.state == "live"
+            and len(app.store) == count
+            and app.conversation_list.row_count == count
+            and app.detail.conversation_id is not None
+            and not app.detail.loading
+        )
+
+    await wait_until(pilot, ready, what=f"live with {count} conversations")
+
+
+# -- the user's actions, through the keyboard ---------------------------------------------------
+
+
+async def rename_via_ui(pilot: Pilot[None], app: PiecesApp, name: str) -> None:
+    """Rename the highlighted conversation: r, type the name, enter."""
+    app.screen.set_focus(app.conversation_list)
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen), what="rename dialog")
+    app.screen.query_one("#name", Input).value = name
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, RenameScreen), what="dialog closed")
+
+
+async def delete_via_ui(pilot: Pilot[None], app: PiecesApp, *, confirm_when: Any = None) -> None:
+    """Delete the highlighted conversation: d, then the dialog's Delete button (after awaiting
+    `confirm_when()` if given, so a test can act while the dialog is open)."""
+    app.screen.set_focus(app.conversation_list)
+    await pilot.press("d")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen), what="dialog")
+    if confirm_when is not None:
+        await confirm_when()
+    app.screen.query_one("#delete", Button).press()
+    await wait_until(
+        pilot, lambda: not isinstance(app.screen, ConfirmDeleteScreen), what="dialog closed"
+    )
+
+
+async def create_via_ui(pilot: Pilot[None], app: PiecesApp, name: str) -> None:
+    """Create a blank conversation: n, type the name, enter."""
+    app.screen.set_focus(app.conversation_list)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen), what="dialog")
+    await pilot.press(*name)
+    await pilot.press("enter")
+    await wait_until(
+        pilot, lambda: not isinstance(app.screen, NewConversationScreen), what="dialog closed"
+    )
