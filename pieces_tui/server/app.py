@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pieces_tui.server.errors import ApiError, api_error_response, http_error_response
+from pieces_tui.server.guard import LOOPBACK_NAMES, MAX_BODY_BYTES, Guard
 from pieces_tui.server.routes import Api
 
 log = logging.getLogger("pieces_tui.server")
@@ -44,11 +45,18 @@ class RequestLog:
             log.info("%s %s%s %d %.1fms", scope["method"], scope["path"], query, status, elapsed)
 
 
-def create_app(api: Api, *, log_requests: bool = False) -> Starlette:
+def create_app(
+    api: Api,
+    *,
+    log_requests: bool = False,
+    allowed_hosts: frozenset[str] = LOOPBACK_NAMES,
+    max_body: int = MAX_BODY_BYTES,
+) -> Starlette:
     app = Starlette(
         routes=api.routes(),
         exception_handlers={ApiError: api_error_response, HTTPException: http_error_response},
     )
-    if log_requests:
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts, max_body=max_body)
+    if log_requests:  # outermost, so refused requests are logged too
         app.add_middleware(RequestLog)
     return app

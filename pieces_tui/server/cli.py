@@ -25,7 +25,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pieces-tui serve",
         description="Run the embedded Pieces-OS-compatible server (SQLite-backed).",
     )
-    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME (Host and Origin headers); repeatable."
+        " 127.0.0.1, localhost, [::1] and the --bind address are always allowed",
+    )
     parser.add_argument(
         "--port", type=int, default=39300, help="port (0 picks a free one; default 39300)"
     )
@@ -46,9 +56,19 @@ def main(argv: list[str]) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
     )
     db_path = args.db or default_db_path()
-    server = EmbeddedServer(
-        db_path, host=args.bind, port=args.port, demo=args.demo, seed=args.seed, log_requests=True
-    )
+    try:
+        server = EmbeddedServer(
+            db_path,
+            host=args.bind,
+            port=args.port,
+            demo=args.demo,
+            seed=args.seed,
+            log_requests=True,
+            allow_hosts=args.allow_host,
+        )
+    except ValueError as exc:
+        print(f"pieces-tui serve: --allow-host/--bind: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

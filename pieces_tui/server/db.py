@@ -5,6 +5,9 @@ One connection, guarded by a lock, used from worker threads. The database runs i
 survives a crash or SIGKILL of this process. It does not promise survival of a power cut or kernel
 crash (that would need `synchronous=FULL`); an emulator does not need it.
 
+Every value, ids included, reaches SQL as a bound parameter (`?`); only table and column names
+from fixed sets are formatted into statements (see `_check_name`).
+
 Timestamps are stored as fixed-width ISO-8601 UTC text (see `iso`), so text order is time order.
 """
 
@@ -81,6 +84,14 @@ CREATE TABLE IF NOT EXISTS conversation_websites (
 """
 
 Row = dict[str, Any]
+ID_CHUNK = 500  # ids per `IN (?, ...)` query
+
+
+def _check_name(name: str, allowed: set[str]) -> None:
+    """Table and column names are the only text put into SQL; they come from this package, never
+    from a request, and are checked even under `python -O` (which strips asserts)."""
+    if name not in allowed:
+        raise ValueError(f"unexpected SQL identifier: {name!r}")
 
 
 def iso(moment: datetime) -> str:
@@ -222,7 +233,7 @@ class Database:
         return [dict(row) for row in rows]
 
     def one(self, table: str, row_id: str) -> Row | None:
-        assert table in {"messages", "annotations", "assets", "websites", "conversations"}
+        _check_name(table, {"messages", "annotations", "assets", "websites", "conversations"})
         rows = self._query(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
         return dict(rows[0]) if rows else None
 
@@ -230,14 +241,16 @@ class Database:
         return [dict(row) for row in self._query("SELECT * FROM assets ORDER BY created DESC")]
 
     def existing(self, table: str, ids: Iterable[str]) -> set[str]:
-        assert table in {"assets", "websites"}
+        """Which of `ids` are rows of `table` (asked in chunks: SQLite bounds bound parameters)."""
+        _check_name(table, {"assets", "websites"})
         wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return set()
-        marks = ",".join("?" * len(wanted))
-        return {
-            row[0] for row in self._query(f"SELECT id FROM {table} WHERE id IN ({marks})", wanted)
-        }
+        found: set[str] = set()
+        for start in range(0, len(wanted), ID_CHUNK):
+            chunk = wanted[start : start + ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        return found
 
     # -- writes (each commits before returning) --------------------------------------------------
 
@@ -297,8 +310,8 @@ class Database:
         self, conversation_id: str, changes: dict[str, Any], updated: str
     ) -> bool:
         """Apply column changes (name, favorited, model_id) and move `updated`. False if unknown."""
-        allowed = {"name", "favorited", "model_id"}
-        assert set(changes) <= allowed
+        for column in changes:
+            _check_name(column, {"name", "favorited", "model_id"})
         sets = "".join(f"{column} = ?, " for column in changes)
         with self._transaction() as db:
             cursor = db.execute(

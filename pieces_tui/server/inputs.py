@@ -6,10 +6,10 @@ Only the fields the emulator acts on are declared; everything else a real client
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Role = Literal["USER", "ASSISTANT", "SYSTEM", "SYSTEM_THINKING", "UNKNOWN"]
 AnnotationType = Literal[
@@ -48,6 +48,17 @@ class Flattened(_Body):
 
 class Timestamp(_Body):
     value: datetime
+
+    @field_validator("value")
+    @classmethod
+    def _in_utc_range(cls, value: datetime) -> datetime:
+        """Stored in UTC: a time near year 1 or 9999 whose offset moves it out of range is
+        refused here (422), not on the way into the database."""
+        try:
+            (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("out of range once converted to UTC") from exc
+        return value
 
 
 class TransferableString(_Body):

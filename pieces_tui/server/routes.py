@@ -7,7 +7,9 @@ free for the streams. A write commits before its response is sent and before its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -59,16 +61,33 @@ def flag(request: Request, name: str, default: bool = True) -> bool:
     return value.lower() not in {"false", "0", "no"}
 
 
+# Bodies bigger than this are decoded in a worker thread, so the streams keep flowing meanwhile.
+BIG_BODY = 256 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def decode_json(raw: bytes) -> Any:
+    """The JSON value of a body, or ApiError(400) saying what is wrong with it."""
+    try:
+        data = json.loads(raw)
+        if _SURROGATE_ESCAPE.search(raw):  # `\ud800` decodes to text SQLite cannot store
+            json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ApiError(400, "malformed JSON body: unpaired UTF-16 surrogate escape") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed JSON body: nested too deeply") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a number too long to read
+        raise ApiError(400, f"malformed JSON body: {exc}") from exc
+    return data
+
+
 async def parse(request: Request, model: type[B], *, optional: bool = False) -> B:
     raw = await request.body()
     if not raw.strip():
         if optional:
             return model()
         raise ApiError(400, "missing JSON body")
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"malformed JSON body: {exc}") from exc
+    data = await run_in_threadpool(decode_json, raw) if len(raw) > BIG_BODY else decode_json(raw)
     if data is None and optional:
         return model()
     if not isinstance(data, dict):
@@ -135,7 +154,8 @@ class Api:
         asset_ids = [ref.id for ref in seed.assets.iterable] if seed.assets else []
         website_ids = [ref.id for ref in seed.websites.iterable] if seed.websites else []
         for table, ids in (("assets", asset_ids), ("websites", website_ids)):
-            missing = [i for i in ids if i not in self.db.existing(table, ids)]
+            found = self.db.existing(table, ids)
+            missing = [i for i in ids if i not in found]
             if missing:
                 raise ApiError(422, f"invalid body\n{table}.iterable: unknown id {missing[0]}")
         now = self.now()
@@ -288,9 +308,10 @@ class Api:
         subscription = self.health_hub.subscribe()
 
         async def beat() -> None:
-            while True:
-                await websocket.send_text("ok")
-                await asyncio.sleep(HEALTH_INTERVAL)
+            with contextlib.suppress(WebSocketDisconnect):  # the pump sees it too, and returns
+                while True:
+                    await websocket.send_text("ok")
+                    await asyncio.sleep(HEALTH_INTERVAL)
 
         task = asyncio.create_task(beat())
         try:

@@ -7,24 +7,25 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 import uvicorn
-from uvicorn.config import WS_PROTOCOLS
 
 from pieces_tui.server import demo
 from pieces_tui.server.app import create_app
 from pieces_tui.server.db import Database
+from pieces_tui.server.guard import MAX_BODY_BYTES, allowed_names
 from pieces_tui.server.routes import Api, new_id, utcnow
 from pieces_tui.server.stream import Hub
+from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
-# The sans-I/O implementation (uvicorn >= 0.35) avoids the legacy websockets server API.
-WS_IMPL = "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+# Clients never send WebSocket messages (only control frames): a small bound is plenty.
+WS_MAX_MESSAGE = 64 * 1024
 
 
 class EmbeddedServer:
@@ -39,9 +40,18 @@ class EmbeddedServer:
         clock: Callable[[], datetime] | None = None,
         id_factory: Callable[[], str] | None = None,
         log_requests: bool = False,
+        allow_hosts: Iterable[str] = (),
+        max_body: int = MAX_BODY_BYTES,
+        send_timeout: float = DEFAULT_SEND_TIMEOUT,
     ) -> None:
+        """`allow_hosts`: names accepted in Host and Origin headers besides 127.0.0.1, localhost,
+        [::1] and `host` (see guard.py). `max_body`: the request body bound in bytes.
+        `send_timeout`: how long a stream frame may wait for a client that does not read."""
         self.db_path = Path(db_path)
         self.host = host
+        self.allowed_hosts = allowed_names(host, allow_hosts)  # ValueError for a bad name
+        self.max_body = max_body
+        self.send_timeout = send_timeout
         self._port = port
         self.demo = demo
         self.seed = seed
@@ -63,6 +73,11 @@ class EmbeddedServer:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}"
+
+    @property
+    def stream_clients(self) -> int:
+        """How many clients the identifier stream is serving now (0 when stopped)."""
+        return len(self._api.hub) if self._api is not None else 0
 
     @property
     def running(self) -> bool:
@@ -98,13 +113,19 @@ class EmbeddedServer:
             raise
         self._db = db
         self._api = Api(db, Hub(), self.clock, self.id_factory)
-        app = create_app(self._api, log_requests=self.log_requests)
+        app = create_app(
+            self._api,
+            log_requests=self.log_requests,
+            allowed_hosts=self.allowed_hosts,
+            max_body=self.max_body,
+        )
         config = uvicorn.Config(
             app,
             log_config=None,
             access_log=False,
             lifespan="off",
-            ws=WS_IMPL,
+            ws=bounded_protocol(self.send_timeout),
+            ws_max_size=WS_MAX_MESSAGE,
             timeout_graceful_shutdown=3,
         )
         self._server = uvicorn.Server(config)

@@ -1,0 +1,209 @@
+"""The request guard: keeps hostile web pages and oversized requests away from the API.
+
+The server listens on loopback, but a web page in the user's browser can still reach it:
+
+- DNS rebinding: a page on `evil.example` re-points that name at 127.0.0.1 and then talks to us
+  as "same origin". Such requests carry `Host: evil.example`, so every request (HTTP or
+  WebSocket) must name an allowed host: 127.0.0.1, localhost or [::1] (any port), the address the
+  server is bound to, and the names given with `pieces-tui serve --allow-host`.
+- Cross-site requests: a page can POST to http://127.0.0.1 (its Host passes) and open WebSockets
+  to it (CORS does not cover WebSockets). Browsers always name the page in an `Origin` header, so
+  a request that carries one must come from http(s)://NAME[:port] with NAME an allowed host.
+  Requests without `Origin` (the CLI, the SDK, our client) pass. No CORS header is ever sent, so
+  preflights fail in the browser.
+- Size: a request body may hold at most `MAX_BODY_BYTES`. A larger Content-Length is refused
+  before any of the body is read; a body without one (chunked) is counted as it streams in and
+  refused as soon as it passes the bound, so it is never held in memory.
+
+Refusals are text/plain: 403 for Host and Origin, 413 for size (which also closes the connection).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_SHOWN = 80  # characters of a refused header value echoed back
+
+
+def host_name(value: str) -> str | None:
+    """The host of a `Host` header value (`name`, `name:port`, `[v6]`, `[v6]:port`), lowercased,
+    without a trailing dot; None if it is malformed."""
+    if value.startswith("["):
+        name, bracket, port = value[1:].partition("]")
+        if not bracket or not _is_ipv6(name) or (port and not port.startswith(":")):
+            return None
+        port = port[1:]
+        if not port and value.endswith(":"):
+            return None
+    else:
+        name, colon, port = value.partition(":")
+        if colon and (not port or ":" in port):
+            return None
+    if port and not (port.isascii() and port.isdigit() and len(port) <= 5):
+        return None
+    name = name.lower().removesuffix(".")
+    if not name or not name.isascii() or any(c in name for c in "@/\\ \t%"):
+        return None
+    return name
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def origin_name(value: str) -> str | None:
+    """The host of an `Origin` header value (`http(s)://host[:port]`), or None."""
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in {"http", "https"}:
+        return None
+    return host_name(rest)
+
+
+def allowed_names(bind: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Loopback names, the bind address and the extra names, each normalised like a Host."""
+    names = set(LOOPBACK_NAMES)
+    for name in (bind, *extra):
+        normal = normalise_name(name)
+        if normal is None:
+            raise ValueError(f"not a host name: {name!r}")
+        names.add(normal)
+    return frozenset(names)
+
+
+def normalise_name(name: str) -> str | None:
+    """A bare host name or address as `host_name` would see it in a Host header."""
+    if ":" in name and not name.startswith("["):  # a bare IPv6 address such as ::1
+        name = f"[{name}]"
+    return host_name(name)
+
+
+def _shown(value: str) -> str:
+    clipped = value if len(value) <= _SHOWN else value[:_SHOWN] + "..."
+    return repr(clipped)
+
+
+class Guard:
+    """Pure-ASGI middleware applying the Host, Origin and body size rules."""
+
+    def __init__(
+        self, app: ASGIApp, *, allowed_hosts: frozenset[str], max_body: int = MAX_BODY_BYTES
+    ) -> None:
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+        self.max_body = max_body
+
+    def refusal(self, scope: Scope) -> str | None:
+        """Why the request must be refused (403), or None if its Host and Origin pass."""
+        hosts: list[str] = []
+        origins: list[str] = []
+        for key, raw in scope["headers"]:
+            if key == b"host":
+                hosts.append(raw.decode("latin-1"))
+            elif key == b"origin":
+                origins.append(raw.decode("latin-1"))
+        allowed = ", ".join(sorted(f"[{n}]" if ":" in n else n for n in self.allowed_hosts))
+        if len(hosts) != 1:
+            return f"forbidden: a request needs exactly one Host header (allowed: {allowed})"
+        if host_name(hosts[0]) not in self.allowed_hosts:
+            return (
+                f"forbidden: Host {_shown(hosts[0])} is not allowed; this server answers to "
+                f"{allowed} (add names with `pieces-tui serve --allow-host NAME`)"
+            )
+        for origin in origins:
+            if origin_name(origin) not in self.allowed_hosts:
+                return (
+                    f"forbidden: cross-origin request from {_shown(origin)}; only pages on "
+                    f"http(s)://{{{allowed}}}[:port] may call this server"
+                )
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        reason = self.refusal(scope)
+        if reason is not None:
+            if scope["type"] == "websocket":
+                await _refuse_websocket(scope, send, reason)
+            else:
+                await _reply(send, 403, reason)
+            return
+        if scope["type"] == "http":
+            await self._limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        too_large = (
+            f"request body too large: the limit is {self.max_body} bytes"
+            f" ({self.max_body / 1024 / 1024:g} MiB)"
+        )
+        for key, raw in scope["headers"]:
+            if key == b"content-length" and raw.isdigit() and int(raw) > self.max_body:
+                await _reply(send, 413, too_large, close=True)
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _BodyTooLarge:
+            if started:  # an endpoint read its body after answering: nothing left to say
+                return
+            await _reply(send, 413, too_large, close=True)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _headers(body: bytes, close: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    return headers
+
+
+async def _reply(send: Send, status: int, text: str, *, close: bool = False) -> None:
+    body = text.encode()
+    headers = _headers(body, close)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse_websocket(scope: Scope, send: Send, text: str) -> None:
+    """A 403 with the reason as body where the server supports it, else a bare 403."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = text.encode()
+        start = {"type": "websocket.http.response.start", "status": 403}
+        await send({**start, "headers": _headers(body, close=True)})
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})
