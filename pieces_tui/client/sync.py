@@ -22,7 +22,10 @@ How it stays correct, and what it costs:
 - `Changed(id)` fetches that conversation (at most `max_concurrent_fetches` at a time). A `Changed`
   for an id whose fetch is in flight marks it dirty: it is fetched once more when the first fetch
   ends, so a burst costs at most two requests and the last answer is never older than the last
-  event. A 404 means it was deleted. `Deleted(id)` cancels its fetch and removes it.
+  event. A 404 means it was deleted. `Deleted(id)` cancels its fetch and removes it. A fetch
+  that fails otherwise (a 500, a timeout) is retried with backoff until it succeeds or a
+  `Snapshot` supersedes it: the stream stays up through such errors, so nothing else would
+  correct the row.
 - If the stream does not deliver a `Snapshot` within `initial_timeout` (e.g. the stream endpoint is
   broken), the bulk load happens anyway so the UI has data. A failed bulk load is retried with
   backoff until it succeeds or the next `Snapshot` arrives.
@@ -129,9 +132,7 @@ class Synchronizer:
             self._report(exc)
             self._needs_resync = True
             self._resync_failures += 1
-            self._next_delay = min(
-                self._max_retry_delay, self._retry_delay * 2 ** (self._resync_failures - 1)
-            )
+            self._next_delay = self._retry_after(self._resync_failures)
             return False
         self.store.apply_summaries(summaries)
         self._needs_resync = False
@@ -179,26 +180,37 @@ class Synchronizer:
         self._fetches[conversation_id] = asyncio.create_task(self._fetch(conversation_id))
 
     async def _fetch(self, conversation_id: str) -> None:
+        failures = 0
         try:
             while True:
                 self._dirty.discard(conversation_id)
-                async with self._fetch_slots:
-                    try:
-                        conversation = await self.client.conversation(conversation_id)
-                    except NotFound:
-                        conversation = None
+                try:
+                    async with self._fetch_slots:
+                        try:
+                            conversation = await self.client.conversation(conversation_id)
+                        except NotFound:
+                            conversation = None
+                except PiecesError as exc:
+                    # A server error or a timeout leaves the stream up, so no Snapshot would ever
+                    # correct this row: try again, with backoff, until it works (a lost
+                    # connection drops the stream too, and its next Snapshot cancels this).
+                    self._report(exc)
+                    failures += 1
+                    await asyncio.sleep(self._retry_after(failures))
+                    continue
+                failures = 0
                 if conversation is None:
                     self.store.remove(conversation_id)
                 else:
                     self.store.upsert(conversation)
                 if conversation_id not in self._dirty:
                     return
-        except PiecesError as exc:
-            # A lost connection also drops the stream; the next Snapshot reloads everything.
-            self._report(exc)
         finally:
             if self._fetches.get(conversation_id) is asyncio.current_task():
                 del self._fetches[conversation_id]
+
+    def _retry_after(self, failures: int) -> float:
+        return min(self._max_retry_delay, self._retry_delay * 2.0 ** min(failures - 1, 30))
 
     async def _cancel_fetches(self) -> None:
         tasks = list(self._fetches.values())
