@@ -186,11 +186,12 @@ async def assert_responsive(
     app.screen.set_focus(listing)
     begun = loop.time()
     if move:
-        before = listing.highlighted_index
-        await pilot.press("k" if before is not None and before > 0 else "j")
+        before = listing.highlighted_id
+        index = listing.highlighted_index
+        await pilot.press("k" if index is not None and index > 0 else "j")
         await pilot.pause()
         if listing.visible_count >= 2:
-            assert listing.highlighted_index != before, "the key press was not handled"
+            assert listing.highlighted_id != before, "the key press was not handled"
     else:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), within=bound)
