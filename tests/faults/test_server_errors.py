@@ -83,8 +83,10 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
         # The server recovers: every action works again and nothing was lost.
         proxy.clear_failures()
         await assert_responsive(pilot, app)
-        await wait_until(pilot, lambda: app.detail.conversation_id not in (None, opened))
+        now_open = app.conversation_list.highlighted_id
+        await wait_until(pilot, lambda: app.detail.conversation_id == now_open)
         await wait_until(pilot, lambda: not app.detail.loading and REASON not in detail_text(app))
+        assert (app.store.get(now_open).name or "") in detail_text(app)
         await rename_via_ui(pilot, app, "Saved at last")
         renamed = app.conversation_list.highlighted_id
         await wait_until(pilot, lambda: app.store.get(renamed).name == "Saved at last")
