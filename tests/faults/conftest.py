@@ -85,7 +85,7 @@ def make_app(tmp_path: Path) -> Callable[..., PiecesApp]:
         )
         app.request_timeout = request_timeout
         app.retry_delay = 0.02
-        app.retry_cap = 0.2
+        app.retry_cap = 0.1
         return app
 
     return factory
@@ -310,11 +310,11 @@ async def delete_via_ui(pilot: Pilot[None], app: PiecesApp, *, confirm_when: Any
 
 
 async def create_via_ui(pilot: Pilot[None], app: PiecesApp, name: str) -> None:
-    """Create a blank conversation: n, type the name, enter."""
+    """Create a blank conversation: n, the name, enter."""
     app.screen.set_focus(app.conversation_list)
     await pilot.press("n")
     await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen), what="dialog")
-    await pilot.press(*name)
+    app.screen.query_one("#name", Input).value = name
     await pilot.press("enter")
     await wait_until(
         pilot, lambda: not isinstance(app.screen, NewConversationScreen), what="dialog closed"
