@@ -24,7 +24,8 @@ from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
-# Clients never send WebSocket messages (only control frames): a small bound is plenty.
+# Clients never send WebSocket messages (only control frames): a small bound is plenty. Frames
+# go out uncompressed: on loopback deflate only costs CPU, once per frame per client.
 WS_MAX_MESSAGE = 64 * 1024
 
 
@@ -126,6 +127,7 @@ class EmbeddedServer:
             lifespan="off",
             ws=bounded_protocol(self.send_timeout),
             ws_max_size=WS_MAX_MESSAGE,
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=3,
         )
         self._server = uvicorn.Server(config)
