@@ -15,6 +15,8 @@ import httpx
 
 from pieces_tui.server import EmbeddedServer
 
+from .dbstate import integrity
+
 
 def test_data_survives_a_restart(
     make_server: Callable[..., EmbeddedServer], tmp_path: Path
@@ -48,37 +50,77 @@ def test_data_survives_a_restart(
 def test_sigkill_loses_no_acknowledged_write(
     make_server: Callable[..., EmbeddedServer], tmp_path: Path
 ) -> None:
+    """SIGKILL `pieces-tui serve` in the middle of concurrent creates (with a message each, so
+    deletes cascade) and deletes; on restart every acknowledged create is there, every
+    acknowledged delete is gone, and SQLite finds the file intact."""
     db = tmp_path / "crash.db"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "pieces_tui", "serve", "--db", str(db), "--port", "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    created: list[str] = []  # acknowledged creates, in order
+    deleting: set[str] = set()  # deletes sent (one in flight at the kill may have happened)
+    deleted: set[str] = set()  # acknowledged deletes
+    unexpected: list[str] = []  # answers other than success (threads cannot fail the test)
+    lock = threading.Condition()  # notified on every acknowledged create
+    enough = threading.Event()
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().decode()
         assert line.startswith("listening on "), line
         url = line.split()[2]
-        acknowledged: list[str] = []
-        lock = threading.Lock()
-        enough = threading.Event()
 
-        def writer(n: int) -> None:
+        def note() -> None:
+            if len(created) >= 200 and len(deleted) >= 100:
+                enough.set()
+
+        def creator(n: int) -> None:
             with httpx.Client(base_url=url, timeout=5) as http:
                 for i in range(10_000):
+                    body = {
+                        "name": f"{n}-{i}",
+                        "messages": [{"role": "USER", "fragment": {"string": {"raw": "hi"}}}],
+                    }
                     try:
-                        response = http.post("/conversations/create", json={"name": f"{n}-{i}"})
+                        response = http.post("/conversations/create", json=body)
                     except httpx.HTTPError:
                         return  # the server is gone
-                    assert response.status_code == 200
+                    if response.status_code != 200:
+                        unexpected.append(f"create: {response.status_code} {response.text}")
+                        return
                     with lock:
-                        acknowledged.append(response.json()["id"])
-                        if len(acknowledged) >= 200:
-                            enough.set()
+                        created.append(response.json()["id"])
+                        note()
+                        lock.notify_all()
 
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        def deleter(n: int) -> None:
+            with httpx.Client(base_url=url, timeout=5) as http:
+                while True:
+                    with lock:  # every other acknowledged create, never the same one twice
+                        candidates = [c for c in created[n::2] if c not in deleting]
+                        if candidates:
+                            deleting.add(candidates[0])
+                        elif proc.poll() is not None:
+                            return
+                        else:
+                            lock.wait(0.5)  # for the next create
+                            continue
+                    try:
+                        response = http.post(f"/conversations/{candidates[0]}/delete")
+                    except httpx.HTTPError:
+                        return
+                    if response.status_code != 204:
+                        unexpected.append(f"delete: {response.status_code} {response.text}")
+                        return
+                    with lock:
+                        deleted.add(candidates[0])
+                        note()
+
+        threads = [threading.Thread(target=creator, args=(n,)) for n in range(2)]
+        threads += [threading.Thread(target=deleter, args=(n,)) for n in range(2)]
         for thread in threads:
             thread.start()
-        assert enough.wait(30), "the burst never reached 200 acknowledged creates"
-        proc.send_signal(signal.SIGKILL)  # mid-burst: writers are still sending
+        assert enough.wait(30), "the burst never reached 200 creates and 100 deletes"
+        proc.send_signal(signal.SIGKILL)  # mid-burst: creates and deletes are in flight
         proc.wait(10)
         for thread in threads:
             thread.join(10)
@@ -87,13 +129,20 @@ def test_sigkill_loses_no_acknowledged_write(
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    print(f"acknowledged before SIGKILL: {len(acknowledged)}")
+    assert not unexpected, unexpected
+    print(f"acknowledged before SIGKILL: {len(created)} creates, {len(deleted)} deletes")
 
     restarted = make_server(db)
     with httpx.Client(base_url=restarted.url) as http:
         stored = {ref["id"] for ref in http.get("/conversations/identifiers").json()["iterable"]}
-    missing = set(acknowledged) - stored
-    assert not missing, f"{len(missing)} acknowledged writes lost"
+    missing = set(created) - deleting - stored
+    assert not missing, f"{len(missing)} acknowledged creates lost"
+    resurrected = deleted & stored
+    assert not resurrected, f"{len(resurrected)} acknowledged deletes undone"
+    restarted.stop()
+    check, orphans = integrity(db)
+    assert check == "ok"
+    assert orphans == []
 
 
 def test_serve_stops_cleanly_on_sigterm_and_sigint(tmp_path: Path) -> None:
