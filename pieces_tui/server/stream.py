@@ -6,6 +6,10 @@ dropped. Its queue is emptied and it receives `None`, on which the endpoint clos
 code 1013 ("try again later"). Dropping is safe because the protocol has no replay: the client
 reconnects and resynchronises from the first frame, which lists every current conversation.
 
+A client whose socket stops draining is bounded twice: its queue (above), and the WebSocket
+protocol's send timeout (wsprotocol.py), which resets the connection when a frame cannot be
+written for `send_timeout` seconds. Neither makes the hub or other clients wait.
+
 All methods run on the server's event loop thread.
 """
 
