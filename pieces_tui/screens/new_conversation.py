@@ -49,7 +49,12 @@ def _asset_prompt(asset: AssetLike, needle: str) -> Content:
         if start >= 0:
             name = name.stylize("reverse", start, start + len(needle))
     meta = " · ".join(
-        part for part in (asset.language, f"{len((asset.text or '').splitlines())} lines") if part
+        part
+        for part in (
+            clean_line(asset.language or ""),
+            f"{len((asset.text or '').splitlines())} lines",
+        )
+        if part
     )
     return Content.assemble(name, "  ", (meta, "dim"))
 
@@ -149,7 +154,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
         if not preview:
             preview_widget.update(Content("(empty asset)"))
             return
-        shown = highlight(preview, language=asset.language or None)
+        shown = highlight(preview, language=clean_line(asset.language or "") or None)
         if len(lines) > PREVIEW_LINES:
             shown += Content.styled(f"\n… {len(lines) - PREVIEW_LINES} more lines", "dim italic")
         preview_widget.update(shown)
