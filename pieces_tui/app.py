@@ -275,8 +275,10 @@ class PiecesApp(App[None]):
         while True:
             self.status.detail = f"next try in {delay:.1f} s"
             await asyncio.sleep(delay)
+            if screen not in self.screen_stack:
+                return  # the user chose something
             if screen is not self.screen:
-                return  # the user chose something (or another screen is on top: wait)
+                continue  # something on top of it (help, palette): knock once it is back
             delay = min(self.retry_cap, delay * 2)
             if self._url is not None:
                 async with PiecesClient(self._url, timeout=self.request_timeout) as probe:
@@ -288,9 +290,10 @@ class PiecesApp(App[None]):
                 return  # nowhere to look: only the user can say where
             elif await discover() is None:
                 continue
-            if screen is self.screen:
-                self.status.detail = ""
-                await screen.dismiss(ConnectChoice("retry"))
+            if screen is not self.screen:
+                continue
+            self.status.detail = ""
+            await screen.dismiss(ConnectChoice("retry"))
             return
 
     def _connect_choice(self, choice: ConnectChoice | None) -> None:
