@@ -46,7 +46,7 @@ _T = TypeVar("_T")
 
 settings.register_profile(
     "ci",
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
