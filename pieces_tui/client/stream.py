@@ -139,6 +139,8 @@ class IdentifierStream:
         self._queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.malformed_frames = 0
+        """Frames skipped because they could not be understood, over the stream's lifetime."""
 
     def __aiter__(self) -> Self:
         return self
@@ -224,7 +226,10 @@ class IdentifierStream:
             parsed = StreamedIdentifiers.model_validate(json.loads(text))
         except (UnicodeDecodeError, json.JSONDecodeError, ValidationError) as exc:
             detail = f"{type(exc).__name__}: {str(exc)[:300]}"
-            log.warning("skipping malformed identifier frame: %s", detail)
+            self.malformed_frames += 1
+            log.warning(
+                "skipping malformed identifier frame (%d so far): %s", self.malformed_frames, detail
+            )
             self._emit(Malformed(detail))
             return False
         if first:
