@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList, RadioButton
 
 from pieces_tui.client import PiecesClient
@@ -194,3 +195,26 @@ async def test_server_error_text_in_a_notification_is_shown_literally(
         assert "evil-[bold]x[@click=app.quit]--" in text
         assert "-end" in text
         assert_harmless(app)
+
+
+async def test_the_leak_check_catches_unsanitised_text() -> None:
+    # The check itself must not be vacuous: raw escapes, bidi controls and zero-width characters
+    # put on screen without `clean_text` are caught, in the segments and in the terminal output.
+    from textual.app import App, ComposeResult
+    from textual.content import Content
+    from textual.widgets import Static
+
+    class Leaky(App[None]):
+        def __init__(self, raw: str) -> None:
+            super().__init__()
+            self.raw = raw
+
+        def compose(self) -> ComposeResult:
+            yield Static(Content(self.raw))
+
+    for raw in ("a\x1b[2Jb", "a\x1b]52;c;aGVsbG8=\x07b", "a\u202eb", "a\u200bb", "a\x9bb"):
+        app = Leaky(raw)
+        async with app.run_test(size=(40, 5)) as pilot:
+            await pilot.pause()
+            with pytest.raises(AssertionError, match="carries"):
+                assert_harmless(app)
