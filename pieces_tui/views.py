@@ -14,11 +14,15 @@ from pieces_tui.client.models import (
 from pieces_tui.widgets.detail import ConversationView, MessageView
 
 
+def message_view(message: ConversationMessage) -> MessageView:
+    # A very long text is kept whole here; `safe_markdown.markdown_blocks` shows a bounded part.
+    return MessageView(
+        id=message.id, role=str(message.role), text=message.text, created=message.created.value
+    )
+
+
 def message_views(messages: Sequence[ConversationMessage]) -> list[MessageView]:
-    return [
-        MessageView(id=m.id, role=str(m.role), text=m.text, created=m.created.value)
-        for m in messages
-    ]
+    return [message_view(m) for m in messages]
 
 
 def conversation_view(
@@ -27,7 +31,11 @@ def conversation_view(
     annotations: Sequence[Annotation],
     assets: Sequence[Asset],
     websites: Sequence[Website] = (),
+    message_ids: Sequence[str] | None = None,
 ) -> ConversationView:
+    """`message_ids` is the conversation's full message order (default: `messages`' ids);
+    `messages` may be any part of it, the rest is fetched by the pane as the reader scrolls."""
+    views = message_views(messages)
     return ConversationView(
         id=conversation.id,
         name=conversation.name,
@@ -38,5 +46,6 @@ def conversation_view(
         annotations=[(str(a.type), a.text) for a in annotations if a.text],
         assets=[a.name or a.id for a in assets],
         websites=[w.url or w.name or w.id for w in websites],
-        messages=message_views(messages),
+        messages=views,
+        message_ids=list(message_ids) if message_ids is not None else [m.id for m in views],
     )

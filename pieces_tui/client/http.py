@@ -232,6 +232,32 @@ class PiecesClient:
             f"/message/{_seg(message_id)}", ConversationMessage, params=_TRANSFERABLES
         )
 
+    async def messages_by_ids(
+        self, message_ids: Iterable[str], *, concurrency: int = 3
+    ) -> dict[str, ConversationMessage | None]:
+        """Fetch some messages one by one, at most `concurrency` requests at a time (and never
+        more than the client's `max_concurrency`): the way to read a window of a conversation
+        too long for `messages()`.
+
+        Duplicate ids are fetched once. The result maps each id, in the order given, to its
+        message or to `None` when the server says it does not exist (404). Other errors
+        propagate. A low `concurrency` is deliberate: on a small machine a local server answers
+        a few requests at a time faster than many (12 messages: 93 ms one at a time, 133 ms
+        eight at a time, measured against the embedded server on 2 cores).
+        """
+        unique = list(dict.fromkeys(message_ids))
+        limit = asyncio.Semaphore(max(1, concurrency))
+
+        async def fetch(message_id: str) -> ConversationMessage | None:
+            async with limit:
+                try:
+                    return await self._bounded(lambda: self.message(message_id))
+                except NotFound:
+                    return None
+
+        results = await _gather_all([fetch(i) for i in unique])
+        return dict(zip(unique, results, strict=True))
+
     async def create_conversation(
         self,
         name: str | None = None,

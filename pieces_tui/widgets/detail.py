@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,17 +12,29 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
+from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Label, Markdown, Static
 
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.timefmt import absolute_time, relative_time
 from pieces_tui.widgets.safe_markdown import markdown_blocks
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
-# as the reader scrolls towards the end, so a 2,000-message conversation opens as fast as a
-# short one.
+# as the reader nears an edge of what is mounted, so a 2,000-message conversation opens as fast as
+# a short one.
 MESSAGE_BATCH = 12
+# How many messages are fetched at a time when the pane has to ask for them (`MessageFetcher`):
+# a request per message costs a few milliseconds, so fetch a little less than a mount batch.
+FETCH_BATCH = 8
+# At most this many messages stay mounted (several screens): past it, the far end of the window
+# is unmounted (and fetched again if the reader goes back), so memory stays bounded at any
+# conversation length. Every layout costs time in proportion to what is mounted: 150 messages
+# made each page-down take ~0.2 s of layout on 2 cores.
+MAX_MOUNTED = 60
+# Fetched messages kept beyond the mounted ones, so scrolling back and forth does not refetch
+# (and every message of a conversation the app fetched whole).
+MAX_CACHED = 600
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,18 @@ class ConversationView:
     assets: Sequence[str] = ()
     websites: Sequence[str] = ()
     messages: Sequence[MessageView] = field(default_factory=tuple)
+    """Some of the messages (usually the first few, or all); the pane fetches the others by id
+    as the reader scrolls to them."""
+    message_ids: Sequence[str] = ()
+    """Every message id in conversation order (when empty: the ids of `messages`)."""
+
+    @property
+    def all_message_ids(self) -> Sequence[str]:
+        return self.message_ids or [m.id for m in self.messages]
+
+
+MessageFetcher = Callable[[Sequence[str]], Awaitable[Sequence[MessageView]]]
+"""Fetches messages by id (any order; ids the server no longer has are left out)."""
 
 
 def _utc_now() -> datetime:
@@ -55,6 +79,9 @@ def _utc_now() -> datetime:
 
 class MessageBlock(Vertical):
     """One message: its role and its text as Markdown."""
+
+    class Resized(Message):
+        """A block was laid out at a new size (mounted, or its Markdown filled in)."""
 
     def __init__(self, message: MessageView) -> None:
         role = message.role.upper()
@@ -69,14 +96,24 @@ class MessageBlock(Vertical):
         yield Label(Content(label), classes="message-role")
         yield from markdown_blocks(self.message.text, empty="*(empty message)*")
 
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
 
 class ConversationDetail(VerticalScroll, can_focus=True):
-    """Scrollable pane. The app feeds it with `show_*` calls; it never does I/O itself."""
+    """Scrollable pane. The app feeds it with `show_*` calls; it never does I/O itself, but it
+    asks the `MessageFetcher` it is given for the messages the reader scrolls to.
+
+    It opens at the top (title, summary, first messages). Only a window of the messages is
+    mounted: more are mounted (fetched first if need be) as the reader nears either end of the
+    window, with a line saying how many are above or below it; `G` jumps to the latest messages
+    and `g` to the first ones at any length, fetching only what a screen shows.
+    """
 
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False),
         Binding("k,up", "scroll_up", "Scroll up", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("g,home", "jump_to_start", "Top", show=False),
         Binding("G,end", "jump_to_end", "End", show=False),
         Binding("space", "page_down", "Page down", show=False),
     ]
@@ -85,10 +122,23 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self._now = now
         self.conversation_id: str | None = None
-        self._pending: list[MessageView] = []
-        self._shown_ids: set[str] = set()
         self._unseen = 0
         self._title = ""
+        # The message window: every id in order, and the mounted slice `_ids[_lo:_hi]`.
+        self._ids: list[str] = []
+        self._lo = 0
+        self._hi = 0
+        self._cache: dict[str, MessageView] = {}
+        self._fetch: MessageFetcher | None = None
+        # Which ends ("before", "after") are being fetched, and which failed (not retried until
+        # the reader scrolls). `_epoch` changes whenever the window is replaced: a fetch that
+        # started before is dropped when it lands.
+        self._fetching: set[str] = set()
+        self._failed: dict[str, str] = {}
+        self._epoch = 0
+        # A block kept at the same place on screen while messages are mounted above it.
+        self._held: tuple[Widget, int] | None = None
+        self._relayout_pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation selected."), id="detail-placeholder")
@@ -96,7 +146,9 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         yield Static(id="detail-meta")
         yield Vertical(id="detail-annotations")
         yield Static(id="detail-links")
+        yield Static(id="detail-earlier", classes="empty-messages")
         yield Vertical(id="detail-messages")
+        yield Static(id="detail-later", classes="empty-messages")
         yield Label("", id="new-below")
 
     def on_mount(self) -> None:
@@ -109,14 +161,19 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self.query_one("#detail-links").display = visible
         self.query_one("#detail-messages").display = visible
         self.query_one("#detail-placeholder").display = not visible
+        if not visible:
+            self.query_one("#detail-earlier").display = False
+            self.query_one("#detail-later").display = False
 
     def show_placeholder(self, text: str) -> None:
+        self._forget_window()
         self.conversation_id = None
         self.loading = False
         self._set_sections_visible(False)
         self.query_one("#detail-placeholder", Static).update(Content(text))
 
     def show_loading(self, conversation_id: str) -> None:
+        self._forget_window()
         self.conversation_id = conversation_id
         self.loading = True
 
@@ -151,7 +208,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
             ("created", self._relative(view.created)),
             ("updated", self._relative(view.updated)),
             ("model", view.model or "—"),
-            ("messages", str(len(view.messages))),
+            ("messages", f"{len(view.all_message_ids):,}"),
         ]
         self.query_one("#detail-meta", Static).update(
             Content("\n").join(
@@ -183,58 +240,315 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         links_widget.update(Content("\n").join(links))
         links_widget.display = bool(links)
 
-    def show_conversation(self, view: ConversationView) -> None:
-        """Replace the pane's contents with `view`; messages mount in batches."""
+    @property
+    def message_ids(self) -> Sequence[str]:
+        """Every message id of the open conversation, in order (mounted or not)."""
+        return tuple(self._ids)
+
+    def show_conversation(
+        self, view: ConversationView, fetch: MessageFetcher | None = None
+    ) -> None:
+        """Replace the pane's contents with `view`, at the top. Messages not in `view.messages`
+        are asked of `fetch` when the reader scrolls to them (without it, only those are shown)."""
         self.conversation_id = view.id
         self.loading = False
         self._set_sections_visible(True)
         self.show_header(view)
-        messages = self.query_one("#detail-messages", Vertical)
-        messages.remove_children()
-        if not view.messages:
-            messages.mount(Static(Content("No messages yet."), classes="empty-messages"))
-        self._pending = list(view.messages)
-        self._shown_ids = set()
+        self._fetch = fetch
+        self._ids = list(view.all_message_ids)
+        self._cache = {m.id: m for m in view.messages}
         self._set_unseen(0)
+        self.anchor(False)
+        self._reset_window(0)
         self.scroll_home(animate=False)
-        self._mount_batch()
+        self._load("after")
 
-    def append_messages(self, new: Sequence[MessageView]) -> None:
-        """Messages that arrived while the conversation is open; keeps the reading position."""
-        fresh = [m for m in new if m.id not in self._shown_ids and m not in self._pending]
+    def update_messages(self, view: ConversationView) -> None:
+        """The open conversation changed. New messages are mounted below the window when it
+        reaches the end (out of sight, with a hint, when the reader is not at the end); a
+        removed or reordered message shows the same stretch again."""
+        if view.id != self.conversation_id:
+            return
+        ids = list(view.all_message_ids)
+        for message in view.messages:
+            self._cache[message.id] = message
+        old = self._ids
+        if ids[: len(old)] != old:
+            self._ids = ids
+            self._reset_window(min(self._lo, len(ids)))
+            self._load("after")
+            return
+        fresh = ids[len(old) :]
         if not fresh:
             return
         at_end = self.scroll_y >= self.max_scroll_y - 1
-        if self._pending:
-            self._pending.extend(fresh)
+        window_at_end = self._hi == len(old)
+        self._ids = ids
+        if window_at_end and all(i in self._cache for i in fresh):
+            self._place("after", fresh)
+            if at_end:
+                self.call_after_refresh(self.scroll_end, animate=False)
+                return
+        self._set_unseen(self._unseen + len(fresh))
+        self._update_edges()
+
+    # -- the message window ---------------------------------------------------------------------
+
+    def _forget_window(self) -> None:
+        """Drop whatever is being fetched for the current window: it will not be wanted."""
+        self._epoch += 1
+        self._fetching.clear()
+        self._failed.clear()
+        self._held = None
+        self.workers.cancel_group(self, "detail-pages")
+
+    def _reset_window(self, start: int) -> None:
+        """Unmount every message; the (empty) window starts at `start`."""
+        self._forget_window()
+        self._lo = self._hi = start
+        messages = self.query_one("#detail-messages", Vertical)
+        messages.remove_children()
+        if not self._ids:
+            messages.mount(Static(Content("No messages yet."), classes="empty-messages"))
+        self._update_edges()
+
+    def _load(self, where: str) -> None:
+        """Mount the next messages above ("before") or below ("after") the window, fetching the
+        ones not at hand first."""
+        if where in self._fetching:
             return
-        self.query("#detail-messages .empty-messages").remove()
-        self._mount_messages(fresh)
-        if at_end:
-            self.call_after_refresh(self.scroll_end, animate=False)
+        if where == "after":
+            batch = self._ids[self._hi : self._hi + MESSAGE_BATCH]
         else:
-            self._set_unseen(self._unseen + len(fresh))
-
-    def _mount_messages(self, messages: Sequence[MessageView]) -> None:
-        self._shown_ids.update(m.id for m in messages)
-        self.query_one("#detail-messages", Vertical).mount_all(MessageBlock(m) for m in messages)
-
-    def _mount_batch(self) -> None:
-        if not self._pending:
+            batch = self._ids[max(0, self._lo - MESSAGE_BATCH) : self._lo]
+        if not batch:
             return
-        batch, self._pending = self._pending[:MESSAGE_BATCH], self._pending[MESSAGE_BATCH:]
-        self._mount_messages(batch)
-        self.call_after_refresh(self._maybe_mount_more)
+        # Mount what is at hand next to the window first; fetch only when nothing is.
+        at_hand = _run_of_cached(batch if where == "after" else batch[::-1], self._cache)
+        if at_hand:
+            self._place(where, at_hand if where == "after" else at_hand[::-1])
+            return
+        if self._fetch is None:
+            return
+        batch = batch[:FETCH_BATCH] if where == "after" else batch[-FETCH_BATCH:]
+        self._fetching.add(where)
+        self._failed.pop(where, None)
+        self._update_edges()
+        self.run_worker(
+            self._fetch_and_place(where, batch, self._epoch, self._fetch),
+            group="detail-pages",
+            exit_on_error=False,
+        )
 
-    def _maybe_mount_more(self) -> None:
-        if self._pending and self.max_scroll_y - self.scroll_y < self.size.height:
-            self._mount_batch()
+    async def _fetch_and_place(
+        self, where: str, batch: list[str], epoch: int, fetch: MessageFetcher
+    ) -> None:
+        try:
+            fetched = await fetch([i for i in batch if i not in self._cache])
+        except Exception as error:  # whatever the app's fetcher raised: say it, a scroll retries
+            if epoch == self._epoch:
+                self._fetching.discard(where)
+                self._failed[where] = clean_line(str(error)) or type(error).__name__
+                self._update_edges()
+            return
+        if epoch != self._epoch:
+            return
+        self._fetching.discard(where)
+        for message in fetched:
+            self._cache[message.id] = message
+        # The window may have moved meanwhile (trimmed by a load at the other end): only a batch
+        # that still touches it is mounted; the next scroll asks again otherwise.
+        if where == "after":
+            touches = self._ids[self._hi : self._hi + 1] == batch[:1]
+        else:
+            touches = self._lo > 0 and self._ids[self._lo - 1] == batch[-1]
+        if touches:
+            self._place(where, batch)
+        else:
+            self._update_edges()
+
+    def _place(self, where: str, batch: Sequence[str]) -> None:
+        """Mount `batch` (ids next to the window, all fetched) and trim the far end."""
+        container = self.query_one("#detail-messages", Vertical)
+        blocks = [MessageBlock(self._cache[i]) for i in batch if i in self._cache]
+        mounted = self._mounted_blocks()
+        if blocks:
+            container.query_children(".empty-messages").remove()
+        if where == "after":
+            self._hi += len(batch)
+            if blocks:
+                container.mount_all(blocks)
+            excess = self._hi - self._lo - MAX_MOUNTED
+            if excess > 0:
+                # Unmount from the top, keeping what the reader sees where it is.
+                dropped = set(self._ids[self._lo : self._lo + excess])
+                kept = [b for b in [*mounted, *blocks] if b.message.id not in dropped]
+                if kept:
+                    self._hold(kept[0])
+                self._lo += excess
+                self._remove([b for b in mounted if b.message.id in dropped])
+        else:
+            self._lo -= len(batch)
+            if blocks:
+                if mounted:
+                    self._hold(mounted[0])
+                    container.mount_all(blocks, before=mounted[0])
+                else:
+                    container.mount_all(blocks)
+            excess = self._hi - self._lo - MAX_MOUNTED
+            if excess > 0:
+                dropped = set(self._ids[self._hi - excess : self._hi])
+                self._hi -= excess
+                self._remove([b for b in mounted if b.message.id in dropped])
+        self._trim_cache()
+        self._update_edges()
+        if not blocks:
+            # Nothing changes size (the server had none of them): look again at once. Otherwise
+            # the next layout does (`watch_virtual_size`): before it, the sizes are stale.
+            self._after_layout()
+
+    def _mounted_blocks(self) -> list[MessageBlock]:
+        messages = self.query_one("#detail-messages", Vertical)
+        return [child for child in messages.children if isinstance(child, MessageBlock)]
+
+    def _remove(self, blocks: list[MessageBlock]) -> None:
+        for block in blocks:
+            block.remove()
+
+    def _trim_cache(self) -> None:
+        if len(self._cache) <= MAX_CACHED:
+            return
+        near = set(self._ids[max(0, self._lo - MESSAGE_BATCH) : self._hi + MESSAGE_BATCH])
+        self._cache = {k: v for k, v in self._cache.items() if k in near}
+
+    def _hold(self, block: Widget) -> None:
+        """Keep `block` at its place on screen while messages are mounted or unmounted above it
+        (until the reader scrolls). Not needed when anchored at the end: Textual keeps the end."""
+        if self.is_anchored and self.scroll_y >= self.max_scroll_y - 1:
+            return
+        if self._held is not None and self._held[0].is_attached:
+            return  # already holding a block from a settled layout: keep that one
+        self._held = (block, self._content_y(block) - round(self.scroll_y))
+
+    def _content_y(self, block: Widget) -> int:
+        """Where `block` is in the pane's scrolled content (as of the last layout)."""
+        messages = self.query_one("#detail-messages", Vertical)
+        return messages.virtual_region.y + block.virtual_region.y
+
+    def _restore(self) -> None:
+        if self._held is None:
+            return
+        block, offset = self._held
+        if not block.is_attached:
+            self._held = None
+            return
+        target = self._content_y(block) - offset
+        if target != round(self.scroll_y):
+            self.scroll_to(y=target, animate=False, immediate=True, release_anchor=False)
+
+    def _after_layout(self) -> None:
+        self._relayout_pending = False
+        self._restore()
+        self._check_edges()
+
+    def watch_virtual_size(self) -> None:
+        self._layout_changed()
+
+    @on(MessageBlock.Resized)
+    def _block_resized(self, event: MessageBlock.Resized) -> None:
+        event.stop()
+        self._layout_changed()
+
+    def _layout_changed(self) -> None:
+        """A layout happened (messages mounted, or Markdown filled in the blocks of one, which
+        settles over a few frames): put the held block back, then see whether more are needed.
+        Sizes are only known after a layout, so this is where the window grows."""
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            self.call_later(self._after_layout)
+
+    def _check_edges(self) -> None:
+        """Mount (or fetch) more when the reader is within a screen of either end of the window."""
+        if self.conversation_id is None or not self._ids or self.loading:
+            return
+        height = max(1, self.size.height)
+        blocks = self._mounted_blocks()
+        # Until the blocks last mounted at an end have their Markdown in, that end looks
+        # shorter than it is: wait for them rather than mount more than a screen ahead.
+        after = self._hi < len(self._ids) and "after" not in self._failed
+        after = after and self.max_scroll_y - self.scroll_y < height
+        after = after and _settled(blocks[-MESSAGE_BATCH:])
+        before = self._lo > 0 and "before" not in self._failed and self.scroll_y < height
+        before = before and _settled(blocks[:MESSAGE_BATCH])
+        if after and before and self._hi - self._lo >= MAX_MOUNTED:
+            return  # a full window shorter than two screens: loading either end drops the other
+        if after:
+            self._load("after")
+        if before:
+            self._load("before")
+
+    def _update_edges(self) -> None:
+        """The lines above and below the window: how many messages are not mounted there."""
+        earlier = self.query_one("#detail-earlier", Static)
+        later = self.query_one("#detail-later", Static)
+        above = self._lo
+        below = len(self._ids) - self._hi
+        earlier.display = above > 0
+        if above:
+            earlier.update(self._edge_line("↑", above, "earlier", "before", "g for the first"))
+        show_later = below > 0 and (
+            self._ids[self._hi] not in self._cache
+            or "after" in self._fetching
+            or "after" in self._failed
+        )
+        later.display = show_later
+        if show_later:
+            later.update(self._edge_line("↓", below, "more", "after", "G for the latest"))
+
+    def _edge_line(self, arrow: str, count: int, which: str, where: str, key: str) -> Content:
+        noun = "message" if count == 1 else "messages"
+        head = f"{arrow} {count:,} {which} {noun}"
+        if where in self._fetching:
+            return Content(f"{head}: loading…")
+        if where in self._failed:
+            return Content(f"{head}: could not load them ({self._failed[where]}); scroll to retry")
+        direction = "up" if where == "before" else "down"
+        return Content(f"{head}: scroll {direction} to see them, or press {key}")
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self._maybe_mount_more()
-        if self._unseen and new_value >= self.max_scroll_y - 1:
+        if self._failed and round(old_value) != round(new_value):
+            self._failed.clear()
+            self._update_edges()
+        self._check_edges()
+        at_end = new_value >= self.max_scroll_y - 1 and self._hi == len(self._ids)
+        if self._unseen and at_end:
             self._set_unseen(0)
+
+    def _release_hold(self) -> None:
+        self._held = None
+
+    def on_mouse_scroll_up(self) -> None:
+        self._release_hold()
+
+    def on_mouse_scroll_down(self) -> None:
+        self._release_hold()
+
+    def action_scroll_up(self) -> None:
+        self._release_hold()
+        super().action_scroll_up()
+
+    def action_scroll_down(self) -> None:
+        self._release_hold()
+        super().action_scroll_down()
+
+    def action_page_down(self) -> None:
+        self._release_hold()
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self._release_hold()
+        super().action_page_up()
 
     def _set_unseen(self, count: int) -> None:
         self._unseen = count
@@ -244,16 +558,53 @@ class ConversationDetail(VerticalScroll, can_focus=True):
             noun = "message" if count == 1 else "messages"
             hint.update(Content(f"↓ {count} new {noun} below (G to jump)"))
 
+    def action_jump_to_start(self) -> None:
+        """g: the first messages, at any length."""
+        self._release_hold()
+        self.anchor(False)
+        if self._lo > 0:
+            self._reset_window(0)
+            self._load("after")
+        self.scroll_home(animate=False)
+
     def action_jump_to_end(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:200], self._pending[200:]
-            self._mount_messages(batch)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        """G: the latest messages, at any length; the pane then stays at the end as they (and
+        new ones) are mounted, until the reader scrolls up."""
+        self._release_hold()
         self._set_unseen(0)
+        total = len(self._ids)
+        rest = self._ids[self._hi :]
+        if rest and all(i in self._cache for i in rest) and total - self._lo <= MAX_MOUNTED:
+            self._place("after", rest)
+        elif rest:
+            at_hand = self._ids[-1] in self._cache
+            self._reset_window(max(0, total - (MESSAGE_BATCH if at_hand else FETCH_BATCH)))
+            self._load("after")
+        self.anchor()
 
     @on(Click, "#new-below")
     def _clicked_hint(self) -> None:
         self.action_jump_to_end()
+
+
+def _run_of_cached(ids: Sequence[str], cache: dict[str, MessageView]) -> list[str]:
+    """The leading ids of `ids` that are in `cache`."""
+    run: list[str] = []
+    for message_id in ids:
+        if message_id not in cache:
+            break
+        run.append(message_id)
+    return run
+
+
+def _settled(blocks: Sequence[MessageBlock]) -> bool:
+    """True when every block's Markdown has been parsed and mounted (so its height is known)."""
+    return all(
+        bool(markdown.children)
+        for block in blocks
+        for markdown in block.children
+        if isinstance(markdown, Markdown)
+    )
 
 
 def message_blocks(widget: Widget) -> list[MessageBlock]:

@@ -1,0 +1,192 @@
+"""The detail pane's message window, with an in-memory fetcher (no server): what it asks for,
+what it mounts, and where the reader stays as messages are mounted above."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from pieces_tui.paths import styles_dir
+from pieces_tui.widgets.detail import (
+    FETCH_BATCH,
+    MAX_MOUNTED,
+    ConversationDetail,
+    ConversationView,
+    MessageView,
+    message_blocks,
+)
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def message(k: int) -> MessageView:
+    role = "USER" if k % 2 == 0 else "ASSISTANT"
+    return MessageView(id=f"m{k:06d}", role=role, text=f"Message number {k}.")
+
+
+class Fetcher:
+    """Serves messages by id from memory and records every request."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    async def __call__(self, ids: Sequence[str]) -> list[MessageView]:
+        self.calls.append(list(ids))
+        if self.fail:
+            raise RuntimeError("server went away")
+        return [message(int(i[1:])) for i in ids]
+
+
+def view(count: int, *, given: int = 0) -> ConversationView:
+    return ConversationView(
+        id="c1",
+        name="Long",
+        type="COPILOT",
+        created=NOW,
+        updated=NOW,
+        messages=[message(k) for k in range(given)],
+        message_ids=[f"m{k:06d}" for k in range(count)],
+    )
+
+
+class PaneApp(App[None]):
+    CSS_PATH = [styles_dir() / "app.tcss"]
+
+    def compose(self) -> ComposeResult:
+        yield ConversationDetail(id="detail", now=lambda: NOW)
+
+
+def pane(app: App[None]) -> ConversationDetail:
+    return app.query_one(ConversationDetail)
+
+
+def mounted_ids(app: App[None]) -> list[str]:
+    return [block.message.id for block in message_blocks(pane(app))]
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], within: float = 10) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await pilot.pause(0.01)
+
+
+def contiguous(ids: list[str]) -> bool:
+    numbers = [int(i[1:]) for i in ids]
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def line(app: App[None], which: str) -> Static:
+    return pane(app).query_one(f"#detail-{which}", Static)
+
+
+async def test_opens_with_a_screenful_of_the_first_messages_fetched_by_id() -> None:
+    app = PaneApp()
+    fetch = Fetcher()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane(app).show_conversation(view(2_000), fetch)
+        await wait_until(pilot, lambda: len(mounted_ids(app)) >= FETCH_BATCH)
+        await wait_until(pilot, lambda: not pane(app)._fetching)
+        ids = mounted_ids(app)
+        assert ids[0] == "m000000" and contiguous(ids)
+        # Only about a screen ahead is fetched, not the conversation.
+        assert sum(len(call) for call in fetch.calls) < 60
+        assert all(len(call) <= FETCH_BATCH for call in fetch.calls)
+        later = line(app, "later")
+        assert later.display and "more messages" in str(later.visual)
+        assert not line(app, "earlier").display
+
+
+async def test_scrolling_down_fetches_more_and_the_window_stays_bounded() -> None:
+    app = PaneApp()
+    fetch = Fetcher()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = pane(app)
+        detail.show_conversation(view(2_000), fetch)
+        await wait_until(pilot, lambda: bool(mounted_ids(app)))
+        for _ in range(200):  # a bound, not a guess: a few scrolls reach message 120
+            detail.scroll_end(animate=False)
+            await pilot.pause()
+            await wait_until(pilot, lambda: not detail._fetching)
+            if int(mounted_ids(app)[-1][1:]) > 120:
+                break
+        ids = mounted_ids(app)
+        assert contiguous(ids)
+        assert int(ids[-1][1:]) > 120
+        assert len(ids) <= MAX_MOUNTED
+        assert line(app, "earlier").display  # the first messages were unmounted
+
+
+async def test_end_jumps_to_the_latest_then_scrolling_up_keeps_the_reader_in_place() -> None:
+    app = PaneApp()
+    fetch = Fetcher()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = pane(app)
+        detail.show_conversation(view(100_000), fetch)
+        await wait_until(pilot, lambda: bool(mounted_ids(app)))
+        detail.focus()
+        await pilot.press("G")
+        await wait_until(pilot, lambda: mounted_ids(app)[-1:] == ["m099999"])
+        await wait_until(pilot, lambda: not detail._fetching)
+        await pilot.pause()
+        assert detail.scroll_y == detail.max_scroll_y
+        assert contiguous(mounted_ids(app))
+        assert line(app, "earlier").display
+        assert "earlier messages" in str(line(app, "earlier").visual)
+        # Every fetch asked for a handful: the 100,000 were never requested.
+        assert sum(len(call) for call in fetch.calls) < 100
+
+        # Scroll up to the top of the window: earlier messages are mounted above, and the
+        # message that was at the top of the screen stays where it was.
+        first = message_blocks(detail)[0]
+        on_screen_at_top = first.region.y + round(detail.scroll_y)
+        detail.scroll_home(animate=False)
+        await wait_until(pilot, lambda: mounted_ids(app)[0] != first.message.id)
+        await wait_until(pilot, lambda: not detail._fetching)
+        await pilot.pause()
+        await pilot.pause()
+        assert contiguous(mounted_ids(app))
+        assert first.is_attached and first.region.y == on_screen_at_top
+        assert detail.scroll_y > 0
+
+        # g goes back to the very first message.
+        await pilot.press("g")
+        await wait_until(pilot, lambda: mounted_ids(app)[:1] == ["m000000"])
+        assert detail.scroll_y == 0
+        assert not line(app, "earlier").display
+
+
+async def test_a_failed_fetch_says_so_and_scrolling_retries() -> None:
+    app = PaneApp()
+    fetch = Fetcher(fail=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = pane(app)
+        detail.show_conversation(view(1_000, given=8), fetch)
+        later = line(app, "later")
+        await wait_until(pilot, lambda: "could not load" in str(later.visual))
+        assert "server went away" in str(later.visual)
+        calls = len(fetch.calls)
+        fetch.fail = False
+        detail.scroll_end(animate=False)
+        await wait_until(pilot, lambda: len(fetch.calls) > calls)
+        await wait_until(pilot, lambda: len(mounted_ids(app)) > 8)
+        assert contiguous(mounted_ids(app))
+
+
+async def test_a_short_conversation_needs_no_fetcher() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = pane(app)
+        detail.show_conversation(view(40, given=40))
+        await wait_until(pilot, lambda: bool(mounted_ids(app)))
+        await pilot.press("G")
+        await wait_until(pilot, lambda: len(mounted_ids(app)) == 40)
+        assert not line(app, "later").display and not line(app, "earlier").display
