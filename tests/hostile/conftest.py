@@ -11,7 +11,9 @@
 - `ThreadDriver`: lets a Hypothesis test (synchronous, run in a thread) drive an app whose event
   loop runs in the test's own loop.
 - Hypothesis profiles: `ci` (the default: few examples, fast) and `fuzz` (>= 2,000 examples per
-  property): `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/hostile -m property -p no:randomly`.
+  property, and no per-test timeout):
+
+      HYPOTHESIS_PROFILE=fuzz python -m pytest tests/hostile -m property
 """
 
 from __future__ import annotations
@@ -58,11 +60,22 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
     print_blob=True,
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "property: Hypothesis property tests (fuzz profile)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A fuzz run takes minutes per property: lift the suite's per-test timeout for it."""
+    if PROFILE == "fuzz":
+        for item in items:
+            if item.get_closest_marker("property") is not None:
+                item.add_marker(pytest.mark.timeout(3_600))
 
 
 HOSTILE: tuple[str, ...] = (
