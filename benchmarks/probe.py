@@ -361,7 +361,19 @@ async def burst(
     }
 
 
+def texts_in(blocks: list[Any]) -> bool:
+    """Messages are mounted and each one's Markdown has its text in (it parses in a thread and
+    mounts its own blocks after the message block itself is mounted)."""
+    from textual.widgets import Markdown
+
+    return bool(blocks) and all(
+        bool(markdown.children) for block in blocks for markdown in block.query(Markdown)
+    )
+
+
 async def open_conversations(app: Any, pilot: Pilot[Any], frames: Frames) -> dict[str, Any]:
+    """Highlight a conversation; time until the first frame painted after its first messages
+    (header, then message blocks with their text in) are in the pane."""
     from pieces_tui.widgets.detail import message_blocks
 
     parent = Parent()
@@ -380,7 +392,7 @@ async def open_conversations(app: Any, pilot: Pilot[Any], frames: Frames) -> dic
                     lambda target=target: (
                         detail.conversation_id == target
                         and not detail.loading
-                        and bool(message_blocks(detail))
+                        and texts_in(message_blocks(detail))
                     ),
                     30,
                 )
