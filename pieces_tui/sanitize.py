@@ -20,9 +20,9 @@ all of it as hostile. Two rules keep it harmless:
      `ESC X`, `ESC ^`, `ESC _` ... ST), nF sequences (`ESC ( B`, `ESC # 8`) and two-character
      escapes (`ESC c`, `ESC 7`), and the 8-bit C1 forms of the introducers (U+009B CSI, U+009D
      OSC, U+0090 DCS, U+0098, U+009E, U+009F). The label between an OSC 8 link's opening and
-     closing sequences stays, as plain text. A sequence that never ends (an OSC, DCS, ... string with
-     no terminator, a CSI with no final byte) loses only its introducer (`ESC ]`, `ESC [`, ...):
-     a terminal would swallow everything after it, we keep that text visible instead.
+     closing sequences stays, as plain text. A sequence that never ends (an OSC, DCS, ...
+     string with no terminator, a CSI with no final byte) loses only its introducer (`ESC ]`,
+     `ESC [`, ...): a terminal would swallow everything after it, we keep that text visible.
    - Other C0 controls U+0000-U+001F except TAB and LF (NUL, BEL, backspace, vertical tab, form
      feed, a stray ESC, ...), DEL U+007F and the other C1 controls U+0080-U+009F: removed.
    - Carriage return: CRLF becomes LF, and a lone CR becomes LF too, so `safe\\rmalicious` shows
