@@ -146,7 +146,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     ConversationList {
-        width: 40;
+        width: 1fr;
         height: 1fr;
         background: $surface;
         color: $foreground;
