@@ -41,6 +41,8 @@ async def test_ten_thousand_character_name(
         await wait_until(pilot, loaded(app, 1))
         row = app.conversation_list.render_line(0).text.rstrip()
         assert row.startswith(" word0000 word0001") and row.endswith("…")
+        on_screen = next(line for line in screen_text(app).splitlines() if "word0000" in line)
+        assert "…" in on_screen[:40]  # the ellipsis is inside the sidebar, not clipped
         title = app.detail.query_one("#detail-title")
         assert title.size.height > 50  # wrapped, all of it
         assert "word0999" in str(title.visual)
