@@ -440,7 +440,8 @@ class PiecesApp(App[None]):
     @on(ConversationList.Selected)
     def _selected(self, event: ConversationList.Selected) -> None:
         self._cancel_pending_detail()
-        if event.conversation_id != self.detail.conversation_id:
+        # Enter on a conversation that failed to load tries again.
+        if event.conversation_id != self.detail.conversation_id or self.detail.failed:
             self._load_detail(event.conversation_id)
         self.detail.focus()
 

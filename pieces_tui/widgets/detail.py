@@ -122,6 +122,8 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self._now = now
         self.conversation_id: str | None = None
+        self.failed = False
+        """True while the pane shows why `conversation_id` could not be loaded."""
         self._unseen = 0
         self._title = ""
         # The message window: every id in order, and the mounted slice `_ids[_lo:_hi]`.
@@ -169,6 +171,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._forget_window()
         self.conversation_id = None
         self.loading = False
+        self.failed = False
         self._set_sections_visible(False)
         self.query_one("#detail-placeholder", Static).update(Content(text))
 
@@ -176,17 +179,23 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._forget_window()
         self.conversation_id = conversation_id
         self.loading = True
+        self.failed = False
 
     def show_error(self, conversation_id: str, text: str) -> None:
         if conversation_id != self.conversation_id:
             return
         self.loading = False
+        self.failed = True
         self._set_sections_visible(False)
         self.query_one("#detail-placeholder", Static).update(Content(clean_text(text)))
 
     def show_deleted(self, conversation_id: str) -> None:
         if conversation_id != self.conversation_id:
             return
+        if self.failed:
+            self.query_one("#detail-placeholder", Static).update(
+                Content("This conversation was deleted.")
+            )
         self.query_one("#detail-title", Static).update(
             Content.assemble((clean_line(self._title), "strike"), "  ", ("deleted", "bold reverse"))
         )

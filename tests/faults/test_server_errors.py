@@ -82,6 +82,17 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
 
         # The server recovers: every action works again and nothing was lost.
         proxy.clear_failures()
+        # Enter on the conversation that failed to open tries it again, where it is.
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: not app.detail.failed and not app.detail.loading,
+            what="the pane loaded on Enter",
+        )
+        assert app.detail.conversation_id == opened
+        assert REASON not in detail_text(app)
+        assert (app.store.get(opened).name or "") in detail_text(app)
+        await pilot.press("escape")
         await assert_responsive(pilot, app)
         now_open = app.conversation_list.highlighted_id
         await wait_until(pilot, lambda: app.detail.conversation_id == now_open)
