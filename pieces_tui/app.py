@@ -145,6 +145,8 @@ class PiecesApp(App[None]):
     retry_delay: float = 0.25
     """First delay before reconnecting or retrying; it doubles per failure up to `retry_cap`."""
     retry_cap: float = 10.0
+    stream_keepalive: float = 5.0
+    """Seconds between pings on the live stream, and allowed for their answer."""
     detail_settle: float = 0.1
     """Seconds the highlight must rest, while it keeps moving, before the detail pane follows."""
 
@@ -320,6 +322,7 @@ class PiecesApp(App[None]):
             base_delay=self.retry_delay,
             max_delay=self.retry_cap,
             open_timeout=self.request_timeout,
+            keepalive=self.stream_keepalive,
         )
         synchronizer = Synchronizer(
             client,

@@ -121,6 +121,7 @@ class IdentifierStream:
         healthy_after: float = 3.0,
         offline_after: int = 3,
         open_timeout: float = 5.0,
+        keepalive: float = 5.0,
         random: Callable[[], float] = _random.random,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -131,6 +132,7 @@ class IdentifierStream:
         self._healthy_after = healthy_after
         self._offline_after = offline_after
         self._open_timeout = open_timeout
+        self._keepalive = keepalive
         self._random = random
         self._sleep = sleep
         self._clock = clock
@@ -190,6 +192,12 @@ class IdentifierStream:
                 async with connect(
                     self.url,
                     open_timeout=self._open_timeout,
+                    # A connection that goes silent (a stalled proxy, a suspended server) is
+                    # given up within three keepalives (ping, its answer, the close handshake),
+                    # not the library's 50 s.
+                    ping_interval=self._keepalive,
+                    ping_timeout=self._keepalive,
+                    close_timeout=self._keepalive,
                     max_size=None,  # the first frame lists every conversation id
                     proxy=None,
                 ) as websocket:
