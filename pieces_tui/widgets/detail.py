@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,11 +14,10 @@ from textual.content import Content
 from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Label, Markdown, Static
+from textual.widgets import Label, Static
 
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.timefmt import absolute_time, relative_time
-from pieces_tui.widgets.safe_markdown import markdown_blocks
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
 # as the reader nears an edge of what is mounted, so a 2,000-message conversation opens as fast as
@@ -94,7 +93,7 @@ class MessageBlock(Vertical):
             self._role, self._role.replace("_", " ").title()
         )
         yield Label(Content(label), classes="message-role")
-        yield from markdown_blocks(self.message.text, empty="*(empty message)*")
+        yield from _markdown_blocks(self.message.text, empty="*(empty message)*")
 
     def on_resize(self) -> None:
         self.post_message(self.Resized())
@@ -230,7 +229,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         annotations.mount_all(
             Vertical(
                 Label(Content(kind.replace("_", " ").title()), classes="section-title"),
-                *markdown_blocks(text),
+                *_markdown_blocks(text),
                 classes="annotation",
             )
             for kind, text in ordered
@@ -606,8 +605,18 @@ def _run_of_cached(ids: Sequence[str], cache: dict[str, MessageView]) -> list[st
     return run
 
 
+def _markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
+    # Imported on first use: Markdown (markdown-it, its plugins, pygments) costs ~0.07 s of
+    # start-up, and the list can be painted before the pane needs it.
+    from pieces_tui.widgets.safe_markdown import markdown_blocks
+
+    return markdown_blocks(text, empty=empty)
+
+
 def _settled(blocks: Sequence[MessageBlock]) -> bool:
     """True when every block's Markdown has been parsed and mounted (so its height is known)."""
+    from textual.widgets import Markdown
+
     return all(
         bool(markdown.children)
         for block in blocks
