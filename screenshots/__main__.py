@@ -72,7 +72,7 @@ async def _main() -> None:
         await _shoot(server.url, "conversation", (140, 40), open_long)
 
         async def new_dialog(pilot: Pilot[None]) -> None:
-            await pilot.press("n", *"Sprint notes", "tab", "down")
+            await pilot.press("n", *"Sprint notes", "tab", "down", "enter")
 
         await _shoot(server.url, "new-conversation", (140, 40), new_dialog)
 
