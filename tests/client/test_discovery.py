@@ -56,7 +56,7 @@ async def test_finds_a_server_in_the_range(make_server: Callable[..., EmbeddedSe
     (port,) = free_ports_in_range(1)
     server = make_server(port=port)
     started = time.perf_counter()
-    found = await discover(None, {}, ports=range(port, DEFAULT_PORTS.stop))
+    found = await discover(None, {}, ports=range(port, DEFAULT_PORTS.stop), timeout=5)
     print(f"discover() found {found} in {(time.perf_counter() - started) * 1000:.1f} ms")
     assert found == server.url == f"http://127.0.0.1:{port}"
 
@@ -65,5 +65,5 @@ async def test_lowest_answering_port_wins(make_server: Callable[..., EmbeddedSer
     low, high = free_ports_in_range(2)
     make_server(port=high)  # started first: the order of starting does not matter
     make_server(port=low)
-    found = await discover(None, {}, ports=range(low, DEFAULT_PORTS.stop))
+    found = await discover(None, {}, ports=range(low, DEFAULT_PORTS.stop), timeout=5)
     assert found == f"http://127.0.0.1:{low}"
