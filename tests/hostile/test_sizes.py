@@ -44,7 +44,8 @@ async def test_ten_thousand_character_name(
         on_screen = next(line for line in screen_text(app).splitlines() if "word0000" in line)
         assert "…" in on_screen[:40]  # the ellipsis is inside the sidebar, not clipped
         title = app.detail.query_one("#detail-title")
-        assert title.size.height > 50  # wrapped, all of it
+        # Loaded is not yet laid out: wait for the title's layout, wrapped, all of it.
+        await wait_until(pilot, lambda: title.size.height > 50)
         assert "word0999" in str(title.visual)
         assert_harmless(app)
 
