@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.cli import create_app
@@ -21,16 +19,6 @@ FROZEN_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 def frozen_now() -> datetime:
     return FROZEN_NOW
-
-
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], within: float = 10) -> None:
-    """Let the app run until `condition()` holds; fail after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await pilot.pause(0.01)
 
 
 @pytest.fixture

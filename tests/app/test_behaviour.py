@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pilot_wait import wait_until
 from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
 from pieces_tui.app import PiecesApp
@@ -13,7 +14,7 @@ from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.widgets.detail import message_blocks
 
-from .conftest import loaded, wait_until
+from .conftest import loaded
 
 SIZE = (120, 40)
 

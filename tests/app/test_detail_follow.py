@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pilot_wait import wait_until
+
 from pieces_tui.app import PiecesApp
 
-from .conftest import loaded, wait_until
+from .conftest import loaded
 
 SIZE = (120, 40)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pilot_wait import wait_until
 from textual.widgets import Static
 
 from pieces_tui.client import PiecesClient
@@ -17,7 +18,7 @@ from pieces_tui.server import EmbeddedServer
 from pieces_tui.server.db import Database, NewConversation, NewMessage, iso
 from pieces_tui.widgets.detail import MAX_MOUNTED, message_blocks
 
-from .conftest import loaded, wait_until
+from .conftest import loaded
 
 SIZE = (120, 40)
 # The tests' server clock starts here (tests/conftest.py); these conversations are older.

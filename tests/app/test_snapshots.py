@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pilot_wait import wait_until
 from textual.pilot import Pilot
 from textual.widgets import OptionList, RadioButton
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.screens.connect import ConnectScreen
 
-from .conftest import loaded, wait_until
+from .conftest import loaded
 
 # The embedded server listens on a random free port; the status bar shows a fixed address instead
 # so that snapshots do not change from run to run.

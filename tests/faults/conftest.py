@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pilot_wait
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
@@ -118,18 +119,8 @@ async def wait_until(
     within: float = 15.0,
     what: str = "",
 ) -> None:
-    """Let the app run until `condition()` (sync or async) holds; fail after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within} s: {what or condition}")
-        await pilot.pause(0.02)
+    """`pilot_wait.wait_until` with this suite's longer default bound (reconnects take a while)."""
+    await pilot_wait.wait_until(pilot, condition, within, what=what)
 
 
 # -- what the user sees ----------------------------------------------------------------------------

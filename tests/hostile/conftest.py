@@ -30,7 +30,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from rich.segment import Segment
 from textual.app import App
-from textual.pilot import Pilot
 from textual.strip import Strip
 
 from pieces_tui.app import PiecesApp
@@ -193,16 +192,6 @@ class ThreadDriver:
 
     def __call__(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self._timeout)
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 10) -> None:
-    """Let the app run until `condition()` holds; fail after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await pilot.pause(0.01)
 
 
 # The seeded data is dated up to 2026-11-20 09:00 UTC; the app's clock is frozen a little after.

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pilot_wait import wait_until
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.server import EmbeddedServer
 from pieces_tui.widgets.detail import message_blocks
 from pieces_tui.widgets.safe_markdown import link_refusal, safe_parser
 
-from .conftest import assert_harmless, conversation, loaded, screen_text, seed_database, wait_until
+from .conftest import assert_harmless, conversation, loaded, screen_text, seed_database
 
 SIZE = (120, 50)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from pilot_wait import wait_until
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -24,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pieces_tui.client.models import conversation_summaries_json
 
-from .conftest import assert_harmless, screen_text, wait_until
+from .conftest import assert_harmless, screen_text
 
 STAMP = {"value": "2026-11-20T09:00:00.000000Z"}
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pilot_wait import wait_until
 from textual.widgets import Input, OptionList, RadioButton
 
 from pieces_tui.client import PiecesClient
@@ -23,7 +24,6 @@ from .conftest import (
     loaded,
     screen_text,
     seed_database,
-    wait_until,
 )
 
 SIZE = (140, 45)

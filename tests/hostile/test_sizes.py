@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+from pilot_wait import wait_until
 from textual.widgets import Input
 
 from pieces_tui.client import PiecesClient
@@ -18,7 +19,7 @@ from pieces_tui.server import EmbeddedServer
 from pieces_tui.widgets.detail import message_blocks
 from pieces_tui.widgets.safe_markdown import MAX_FENCE_LINES, SafeMarkdown
 
-from .conftest import assert_harmless, conversation, loaded, screen_text, seed_database, wait_until
+from .conftest import assert_harmless, conversation, loaded, screen_text, seed_database
 
 SIZE = (120, 40)
 KEY_BOUND = 3.0

@@ -3,12 +3,11 @@ what it mounts, and where the reader stays as messages are mounted above."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pilot_wait import wait_until
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from pieces_tui.paths import styles_dir
@@ -68,15 +67,6 @@ def pane(app: App[None]) -> ConversationDetail:
 
 def mounted_ids(app: App[None]) -> list[str]:
     return [block.message.id for block in message_blocks(pane(app))]
-
-
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], within: float = 10) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await pilot.pause(0.01)
 
 
 def contiguous(ids: list[str]) -> bool:

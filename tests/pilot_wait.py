@@ -1,0 +1,30 @@
+"""Waiting on an app under the Pilot: the one helper the UI tests use instead of sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+
+async def wait_until(
+    pilot: Pilot[Any],
+    condition: Callable[[], bool | Awaitable[bool]],
+    within: float = 10,
+    *,
+    what: str = "",
+) -> None:
+    """Let the app run until `condition()` (sync or async) holds; fail after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within} s: {what or condition}")
+        await pilot.pause(0.01)
