@@ -22,11 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pieces_tui.client import PiecesClient, Synchronizer
+from pieces_tui.client import PiecesClient
 from pieces_tui.client.discovery import discover
 from pieces_tui.client.stream import IdentifierStream
 from pieces_tui.server import EmbeddedServer
-from pieces_tui.store import ConversationStore, StoreChange
+from pieces_tui.state.store import ConversationStore, StoreChange
+from pieces_tui.state.sync import Synchronizer
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -168,7 +168,7 @@ async def ours(url: str, expected: int, interactive: bool, samples: int) -> dict
     from pieces_tui.cli import create_app
     from pieces_tui.client.stream import IdentifierStream
     from pieces_tui.config import Settings
-    from pieces_tui.store import StoreChange
+    from pieces_tui.state.store import StoreChange
     from pieces_tui.widgets.conversation_list import ConversationList
 
     painted: list[float] = []
@@ -333,7 +333,7 @@ async def burst(
     duration = float(status["duration"])
 
     async def correct() -> bool:
-        from pieces_tui.store import ConversationStore
+        from pieces_tui.state.store import ConversationStore
 
         reference = ConversationStore()
         reference.apply_summaries(await app.client.conversation_summaries())

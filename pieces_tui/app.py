@@ -26,7 +26,6 @@ from pieces_tui.client import (
     PiecesClient,
     PiecesError,
     StreamState,
-    Synchronizer,
     discover,
 )
 from pieces_tui.client.http import DEFAULT_TIMEOUT
@@ -40,7 +39,8 @@ from pieces_tui.screens.connect import ConnectChoice, ConnectScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
-from pieces_tui.store import ConversationStore, StoreChange
+from pieces_tui.state.store import ConversationStore, StoreChange
+from pieces_tui.state.sync import Synchronizer
 from pieces_tui.views import conversation_view, message_views
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import (

@@ -32,7 +32,7 @@ def files(*parts: str) -> list[Path]:
     [
         (("client",), ("textual", "rich", "pieces_tui.server", "pieces_os_client")),
         (("server",), ("textual", "rich", "pieces_tui.client", "pieces_os_client")),
-        (("store.py",), ("textual", "rich", "pieces_tui.server", "pieces_os_client")),
+        (("state",), ("textual", "rich", "pieces_tui.server", "pieces_os_client")),
     ],
 )
 def test_layer_does_not_import(layer: tuple[str, ...], forbidden: tuple[str, ...]) -> None:

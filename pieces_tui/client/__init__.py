@@ -1,4 +1,4 @@
-"""The async client layer for Pieces OS: models, HTTP client, identifier stream, discovery, sync.
+"""The async client layer for Pieces OS: models, HTTP client, identifier stream, discovery.
 
 No Textual imports here: the UI uses this package only through the names exported below.
 """
@@ -22,7 +22,6 @@ from pieces_tui.client.stream import (
     StreamEvent,
     StreamState,
 )
-from pieces_tui.client.sync import Synchronizer
 
 __all__ = [
     "BadRequest",
@@ -39,6 +38,5 @@ __all__ = [
     "Snapshot",
     "StreamEvent",
     "StreamState",
-    "Synchronizer",
     "discover",
 ]

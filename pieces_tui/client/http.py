@@ -28,15 +28,14 @@ from pieces_tui.client.models import (
     ConversationMessages,
     Conversations,
     ConversationsCreateFromAssetOutput,
-    ConversationSummary,
     ConversationType,
     FlattenedConversations,
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
     Website,
-    conversation_summaries_json,
 )
+from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
 

@@ -9,14 +9,12 @@ Serialise with `to_wire()` to get a JSON-ready dict with wire keys and no `None`
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "Annotation",
@@ -26,7 +24,6 @@ __all__ = [
     "Conversation",
     "ConversationMessage",
     "ConversationMessages",
-    "ConversationSummary",
     "ConversationType",
     "Conversations",
     "ConversationsCreateFromAssetOutput",
@@ -47,7 +44,6 @@ __all__ = [
     "SeededConversationMessage",
     "StreamedIdentifier",
     "StreamedIdentifiers",
-    "SummaryList",
     "Website",
 ]
 
@@ -297,139 +293,6 @@ class Conversation(WireModel):
 class Conversations(WireModel):
     iterable: list[Conversation]
     indices: dict[str, int] | None = None
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-SortKey = tuple[int, str]
-"""(-updated in microseconds since the epoch, id): ascending order = newest first, then by id."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationSummary:
-    """What the sidebar shows of one conversation (re-exported by `pieces_tui.store`)."""
-
-    id: str
-    name: str | None
-    created: datetime
-    updated: datetime
-    message_count: int
-    type: str
-
-    @classmethod
-    def of(cls, conversation: Conversation) -> ConversationSummary:
-        return cls(
-            id=conversation.id,
-            name=conversation.name,
-            created=conversation.created.value,
-            updated=conversation.updated.value,
-            message_count=conversation.message_count,
-            type=conversation.type.value,
-        )
-
-    @property
-    def sort_key(self) -> SortKey:
-        return (-((self.updated - _EPOCH) // _MICROSECOND), self.id)
-
-
-_CONVERSATION_TYPES = frozenset(member.value for member in ConversationType)
-
-
-def _lean_time(value: Any) -> datetime:
-    if not isinstance(value, dict):
-        raise TypeError("timestamp is not an object")
-    text = value["value"]
-    if not isinstance(text, str):
-        raise TypeError("timestamp value is not a string")
-    return _as_utc(datetime.fromisoformat(text))
-
-
-def _lean_message_count(messages: Any) -> int:
-    """`len(Conversation.message_ids())` without building the models."""
-    if not isinstance(messages, dict):
-        raise TypeError("messages is not an object")
-    iterable = messages["iterable"]
-    indices = messages.get("indices")
-    if not isinstance(iterable, list) or not (indices is None or isinstance(indices, dict)):
-        raise TypeError("messages has the wrong shape")
-    ids = [ref["id"] for ref in iterable]
-    if not all(isinstance(ref_id, str) for ref_id in ids):
-        raise TypeError("message id is not a string")
-    if not indices:
-        return len(ids)
-    count = 0
-    for ref_id in dict.fromkeys(ids):
-        index = indices.get(ref_id)
-        if index is None:
-            count += 1
-        elif not isinstance(index, int) or isinstance(index, bool):
-            raise TypeError("message index is not an integer")
-        elif index >= 0:
-            count += 1
-    return count
-
-
-def _lean_summary(item: Any) -> ConversationSummary:
-    """One summary straight from the decoded JSON; anything unusual goes through pydantic."""
-    try:
-        conversation_id = item["id"]
-        name = item.get("name")
-        kind = item.get("type")
-        if (
-            isinstance(conversation_id, str)
-            and (name is None or isinstance(name, str))
-            and kind in _CONVERSATION_TYPES
-        ):
-            return ConversationSummary(
-                id=conversation_id,
-                name=name,
-                created=_lean_time(item["created"]),
-                updated=_lean_time(item["updated"]),
-                message_count=_lean_message_count(item["messages"]),
-                type=kind,
-            )
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass
-    return ConversationSummary.of(Conversation.model_validate(item))
-
-
-class SummaryList(list[ConversationSummary]):
-    """The summaries read from a bulk body; `skipped` counts the items left out as unreadable."""
-
-    skipped: int = 0
-
-
-def conversation_summaries_json(data: bytes | str) -> SummaryList:
-    """The summaries of a `Conversations` body (bulk `GET /conversations`), without building the
-    full models: about five times faster than `Conversations.model_validate_json` at 10,000.
-
-    An item that cannot be read (a required field missing, a wrong type) is left out, counted in
-    `SummaryList.skipped` and logged, so one broken conversation does not hide all the others.
-    Raises `json.JSONDecodeError` or pydantic's `ValidationError` on a malformed body, and when
-    no item at all can be read."""
-    raw = json.loads(data)
-    if not isinstance(raw, dict) or not isinstance(raw.get("iterable"), list):
-        Conversations.model_validate(raw)  # raises a ValidationError that says what is wrong
-        raise ValueError("conversations body is not an object with an iterable")  # unreachable
-    summaries = SummaryList()
-    failures: list[ValidationError] = []
-    for item in raw["iterable"]:
-        try:
-            summaries.append(_lean_summary(item))
-        except ValidationError as exc:
-            failures.append(exc)
-    if failures and not summaries:
-        raise failures[0]
-    if failures:
-        summaries.skipped = len(failures)
-        log.warning(
-            "GET /conversations: skipped %d of %d conversations that could not be read; first: %s",
-            len(failures),
-            len(raw["iterable"]),
-            str(failures[0])[:300],
-        )
-    return summaries
 
 
 class FlattenedConversations(WireModel):

@@ -7,11 +7,8 @@ from typing import Any
 
 import pytest
 
-from pieces_tui.client.models import (
-    Conversations,
-    ConversationSummary,
-    conversation_summaries_json,
-)
+from pieces_tui.client.models import Conversations
+from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
 
 
 def conversation(**overrides: Any) -> dict[str, Any]:

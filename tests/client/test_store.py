@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pieces_tui.client.models import Conversation
-from pieces_tui.store import ConversationStore, ConversationSummary, StoreChange
+from pieces_tui.state.store import ConversationStore, ConversationSummary, StoreChange
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from pieces_tui.client import PiecesClient, Synchronizer
+from pieces_tui.client import PiecesClient
 from pieces_tui.client.stream import (
     Changed,
     Deleted,
@@ -20,7 +20,8 @@ from pieces_tui.client.stream import (
     StreamState,
 )
 from pieces_tui.server import EmbeddedServer
-from pieces_tui.store import ConversationStore, ConversationSummary
+from pieces_tui.state.store import ConversationStore, ConversationSummary
+from pieces_tui.state.sync import Synchronizer
 
 from .helpers import wait_until
 

@@ -32,7 +32,7 @@ from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
-from pieces_tui.store import ConversationStore, ConversationSummary
+from pieces_tui.state.store import ConversationStore, ConversationSummary
 
 from .proxy import FaultProxy
 

@@ -16,7 +16,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from pieces_tui.client.models import Conversation, ConversationSummary, SortKey
+from pieces_tui.client.models import Conversation
+from pieces_tui.client.summaries import ConversationSummary, SortKey
 
 __all__ = ["ConversationStore", "ConversationSummary", "StoreChange", "StoreListener"]
 

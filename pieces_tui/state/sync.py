@@ -50,7 +50,7 @@ from pieces_tui.client.stream import (
     StreamEvent,
     StreamState,
 )
-from pieces_tui.store import ConversationStore
+from pieces_tui.state.store import ConversationStore
 
 __all__ = ["EventSource", "Synchronizer"]
 

@@ -1,0 +1,2 @@
+"""The app's state, between the wire and the UI: the ordered store of conversations and the
+synchronizer that keeps it in step with Pieces OS. No Textual, no Rich here."""
