@@ -365,6 +365,8 @@ class PendingDeletes:
         changed = []
         for cid in batch.ids:
             held = self.store.held(cid)
+            if held is not None:
+                names[cid] = held.summary.name  # renamed elsewhere meanwhile: the newest name
             if (
                 outcome.get(cid) == "deleted"
                 and held is not None

@@ -229,6 +229,7 @@ async def test_pending_rows_stay_out_through_reloads_and_changes_elsewhere(
         assert summary.changed == (ids[1],)
         assert summary.severity == "warning"
         assert "changed by another client" in summary.message()
+        assert "“Renamed once more”" in summary.message()  # its newest name
         assert await server_ids(server.url) == [ids[0], *ids[3:]]
 
 
