@@ -121,6 +121,7 @@ def test_the_app_in_headless_chromium(tmp_path: Path) -> None:
         press(page, "j", "Enter")
         # Its first message, rendered as Markdown in the detail pane.
         wait_for_text(page, "Write a useDebouncedValue hook in TypeScript.")
+        wait_for_text(page, "export function useDebouncedValue<T>(value: T")  # the reply's code
         screen = screen_text(page)
         assert "Typed debounce hook for React" in screen
         assert "claude-3-5-sonnet" in screen  # its model, in the metadata
