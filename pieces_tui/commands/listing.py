@@ -4,7 +4,8 @@
   terminal's width.
 - Piped (stdout not a terminal): tab-separated lines, no header, no colours: `id`, `updated`
   (ISO 8601, UTC), message count, `*` for a favorite (else empty), name.
-- `--json`: NDJSON, one object per line; `--json-array`: one JSON array. Each object is
+- `--json`: one JSON array (what `python -m json.tool`, `jq` and every JSON parser read);
+  `--ndjson`: one object per line, for line-by-line tools and streaming. Each object is
   `{"id", "name", "created", "updated", "messages", "favorited", "model"}` (`name` and `model`
   may be null; times ISO 8601 UTC).
 
@@ -46,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_url_option(parser)
     shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true", help="NDJSON: one JSON object per line")
-    shape.add_argument("--json-array", action="store_true", help="one JSON array")
+    shape.add_argument("--json", action="store_true", help="one JSON array of objects")
+    shape.add_argument("--ndjson", action="store_true", help="one JSON object per line")
     parser.add_argument("--limit", type=positive_int, metavar="N", help="at most N conversations")
     parser.add_argument("--favorites", action="store_true", help="only favorite conversations")
     return parser
@@ -69,9 +70,9 @@ async def _list(options: argparse.Namespace) -> int:
         rows = [c for c in rows if c.favorited]
     if options.limit is not None:
         rows = rows[: options.limit]
-    if options.json or options.json_array:
+    if options.json or options.ndjson:
         objects = [_json_row(c) for c in rows]
-        if options.json_array:
+        if options.json:
             write_out(dumps(objects) + "\n")
         else:
             write_out("".join(dumps(o, indent=None) + "\n" for o in objects))

@@ -56,8 +56,8 @@ def test_list_on_a_terminal_is_an_aligned_table(demo_server: EmbeddedServer) -> 
     assert "\x1b" not in result.out
 
 
-def test_list_json_is_ndjson_and_json_array_one_array(demo_server: EmbeddedServer) -> None:
-    ndjson = run_cli("list", "--json", "--limit", "5", "--url", demo_server.url)
+def test_list_ndjson_and_json(demo_server: EmbeddedServer) -> None:
+    ndjson = run_cli("list", "--ndjson", "--limit", "5", "--url", demo_server.url)
     assert ndjson.code == 0
     objects = [json.loads(line) for line in ndjson.out.splitlines()]
     assert len(objects) == 5
@@ -70,7 +70,7 @@ def test_list_json_is_ndjson_and_json_array_one_array(demo_server: EmbeddedServe
         "favorited": False,
         "model": "gpt-4o",
     }
-    array = run_cli("list", "--json-array", "--favorites", "--url", demo_server.url)
+    array = run_cli("list", "--json", "--favorites", "--url", demo_server.url)
     assert array.code == 0
     favorites = json.loads(array.out)
     assert favorites and all(o["favorited"] for o in favorites)
@@ -97,7 +97,7 @@ def test_list_never_prints_control_characters(server: EmbeddedServer) -> None:
     assert piped.out.split("\t")[-1] == "evil name with tabs and lines\n"
     on_terminal = run_cli_on_a_terminal("list", "--url", server.url)
     assert "evil name with tabs and lines" in on_terminal.out
-    as_json = run_cli("list", "--json", "--url", server.url)
+    as_json = run_cli("list", "--ndjson", "--url", server.url)
     for out in (piped.out, on_terminal.out, as_json.out):
         assert not any(c in out for c in "\x1b\x07\u202e")
     assert json.loads(as_json.out)["name"] == hostile  # kept exactly, as escapes
@@ -164,7 +164,7 @@ def one_line_error(result_err: str, prog: str) -> str:
         (["export", "no-such-id"], 1, "no conversation with id 'no-such-id'"),
         (["list", "--limit", "0"], 2, "--limit: must be 1 or more"),
         (["list", "--limit", "many"], 2, "not a whole number"),
-        (["list", "--json", "--json-array"], 2, "not allowed with argument"),
+        (["list", "--json", "--ndjson"], 2, "not allowed with argument"),
         (["list", "--colour"], 2, "unrecognized arguments: --colour"),
         (["show", RETRY, "--format", "pdf"], 2, "invalid choice: 'pdf'"),
         (["show"], 2, "the following arguments are required: id"),
