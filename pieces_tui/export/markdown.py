@@ -7,11 +7,13 @@ message (role and time) followed by its text verbatim, code fences as written.
 "Verbatim" means the characters the author wrote, less what `sanitize.clean_text` removes
 (escape sequences, control, bidi and zero-width characters): a Markdown file is read in editors
 and `cat` to terminals, so it must not be able to drive one. Names and other one-line fields go
-through `clean_line`.
+through `clean_line`. One addition: a message that leaves a code fence open (an answer cut
+off mid-block) gets the closing fence, so it cannot swallow the messages after it.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from pieces_tui.client.models import AnnotationType
@@ -47,6 +49,25 @@ def _inline_code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def _open_fence(text: str) -> str | None:
+    """The fence left open at the end of `text` (CommonMark rules), or None."""
+    opened: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match is None:
+            continue
+        fence, rest = match.groups()
+        if opened is None:
+            if not (fence[0] == "`" and "`" in rest):  # a backtick fence's info has no backtick
+                opened = fence
+        elif fence[0] == opened[0] and len(fence) >= len(opened) and not rest.strip():
+            opened = None
+    return opened
 
 
 def _autolink(url: str) -> str:
@@ -90,5 +111,8 @@ def to_markdown(document: ExportDocument) -> str:
         role = _ROLE_NAMES.get(message.role.value, _title(message.role.value))
         lines += [f"### {role} · {absolute_time(message.created.value)}", ""]
         text = clean_text(message.text).rstrip("\n")
+        fence = _open_fence(text)
+        if fence is not None:
+            text += "\n" + fence
         lines += [text if text.strip() else "*(no text)*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -88,3 +88,31 @@ async def test_hostile_text_is_kept_exactly_in_json_and_cleaned_in_markdown(
     assert document["messages"]["iterable"][0]["fragment"]["string"]["raw"] == hostile
     assert "# red alert evil end\n" in as_md.text  # the 8-bit CSI goes with its "2J"
     assert "\nred alert evil  end\n" in as_md.text
+
+
+async def test_an_unclosed_code_fence_is_closed_so_the_next_message_stays_a_message(
+    server: EmbeddedServer,
+) -> None:
+    cut_off = "Here is the script:\n\n```bash\nset -euo pipefail\necho 'cut off mid-block"
+    async with PiecesClient(server.url) as client:
+        created = await client.create_conversation(
+            "Cut off", [("USER", "Write a script"), ("ASSISTANT", cut_off), ("USER", "Thanks")]
+        )
+        rendered = await render(client, created.id, Format.MARKDOWN)
+    assert cut_off + "\n```\n\n### User · " in rendered.text
+    assert rendered.text.endswith("\nThanks\n")
+
+
+def test_export_and_the_commands_import_no_ui() -> None:
+    from tests.test_boundaries import PACKAGE, files, imported_modules
+
+    forbidden = ("textual", "rich", "pieces_os_client", "pieces_tui.app", "pieces_tui.screens")
+    forbidden += ("pieces_tui.widgets", "pieces_tui.views")
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in files("export") + files("commands")
+        if path.name != "web.py"  # web mode serves the app: it runs it in child processes
+        for module in imported_modules(path)
+        if any(module == name or module.startswith(name + ".") for name in forbidden)
+    ]
+    assert not offenders, offenders
