@@ -15,7 +15,12 @@ async def export(self, ids: list[str], fmt: Format, folder: Path) -> None:
 Cancelling the worker (`worker.cancel()`, e.g. on esc) raises `CancelledError` inside the export:
 the temporary file of the conversation in progress is removed and nothing partial is left;
 files finished before stay. For web mode, `render(client, id, fmt)` gives the text and a safe
-file name instead of writing a file, for `App.deliver_text`.
+file name instead of writing a file:
+
+```python
+rendered = await render(client, conversation_id, fmt, progress=...)
+self.app.deliver_text(io.StringIO(rendered.text), save_filename=rendered.file_name)
+```
 """
 
 from __future__ import annotations
