@@ -32,6 +32,7 @@ from pieces_tui.server.inputs import (
     SeededMessage,
     describe,
 )
+from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
 
 Clock = Callable[[], datetime]
@@ -282,6 +283,8 @@ class Api:
     # -- well-known ------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
+        if self.db.broken is not None:  # the file is damaged: say so rather than "ok"
+            return PlainTextResponse(self.db.broken.reason, status_code=503)
         return PlainTextResponse("ok")
 
     async def version(self, request: Request) -> Response:
@@ -300,6 +303,9 @@ class Api:
             await _pump(websocket, subscription)
         except WebSocketDisconnect:
             pass
+        except StorageError as error:  # 1011: the server cannot serve this now (reason <= 123 B)
+            reason = error.reason.encode()[:123].decode(errors="ignore")
+            await websocket.close(code=1011, reason=reason)
         finally:
             self.hub.unsubscribe(subscription)
 

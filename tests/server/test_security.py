@@ -123,11 +123,12 @@ EVIL_ORIGINS = [
     "ws://localhost",
     "",
 ]
+# Local pages pass only when served from this server's own port ({port}); see test_origin_port.
 GOOD_ORIGINS = [
-    "http://localhost:3000",
-    "https://127.0.0.1",
-    "http://[::1]:8080",
-    "HTTP://LOCALHOST",
+    "http://localhost:{port}",
+    "https://127.0.0.1:{port}",
+    "http://[::1]:{port}",
+    "HTTP://LOCALHOST:{port}",
 ]
 
 
@@ -167,6 +168,7 @@ async def test_cross_site_websockets_are_refused(
 
 @pytest.mark.parametrize("origin", GOOD_ORIGINS)
 async def test_loopback_origins_pass(shared_demo_server: EmbeddedServer, origin: str) -> None:
+    origin = origin.format(port=shared_demo_server.port)
     async with httpx.AsyncClient(
         base_url=shared_demo_server.url, headers={"Origin": origin}
     ) as http:
@@ -266,7 +268,10 @@ def test_the_bound_is_exact(make_server: Callable[..., EmbeddedServer], chunked:
     for size, want in [(1000, 422), (1001, 413)]:
         body = b'{"name": 1' + b" " * (size - 11) + b"}"
         assert len(body) == size
-        head = "POST /conversations/create HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+        head = (
+            "POST /conversations/create HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+            "\r\nContent-Type: application/json"
+        )
         if chunked:
             half = size // 2
             pieces = [body[:half], body[half:]]
@@ -296,7 +301,8 @@ def test_the_bind_address_and_extra_names_are_allowed(
         response = httpx.get(server.url + "/.well-known/health", headers={"Host": host})
         assert response.status_code == 200, host
     response = httpx.get(
-        server.url + "/conversations", headers={"Host": "127.0.0.2", "Origin": "http://pieces.test"}
+        server.url + "/conversations",
+        headers={"Host": "127.0.0.2", "Origin": f"http://pieces.test:{server.port}"},
     )
     assert response.status_code == 200
     for host in ("127.0.0.3", "evil.pieces.test", "10.1.2.4"):
