@@ -34,6 +34,7 @@ from pieces_tui.server.inputs import (
 )
 from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
+from pieces_tui.server.wsprotocol import FANOUT
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -300,6 +301,9 @@ class Api:
         try:
             ids = await self.run(self.db.conversation_ids)
             await websocket.send_text(wire.streamed_ids(ids))
+            sink = websocket.scope.get("extensions", {}).get(FANOUT, {}).get("sink")
+            if sink is not None:  # later frames go straight to the socket (stream.py)
+                subscription.attach(sink)
             await _pump(websocket, subscription)
         except WebSocketDisconnect:
             pass
