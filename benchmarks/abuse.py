@@ -70,6 +70,7 @@ def serve(
         stderr=subprocess.DEVNULL,
         text=True,
         env=env,
+        cwd=code,  # `-m` puts the working directory first on sys.path, before PYTHONPATH
         preexec_fn=limit,
     )
     try:
