@@ -9,9 +9,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pieces_tui.server.errors import ApiError, api_error_response, http_error_response
+from pieces_tui.server.errors import (
+    ApiError,
+    api_error_response,
+    http_error_response,
+    storage_error_response,
+)
 from pieces_tui.server.guard import LOOPBACK_NAMES, MAX_BODY_BYTES, Guard
+from pieces_tui.server.limits import BodyBudget
 from pieces_tui.server.routes import Api
+from pieces_tui.server.storage_errors import StorageError
 
 log = logging.getLogger("pieces_tui.server")
 
@@ -51,12 +58,24 @@ def create_app(
     log_requests: bool = False,
     allowed_hosts: frozenset[str] = LOOPBACK_NAMES,
     max_body: int = MAX_BODY_BYTES,
+    allowed_origins: frozenset[str] = frozenset(),
+    body_budget: BodyBudget | None = None,
 ) -> Starlette:
     app = Starlette(
         routes=api.routes(),
-        exception_handlers={ApiError: api_error_response, HTTPException: http_error_response},
+        exception_handlers={
+            ApiError: api_error_response,
+            HTTPException: http_error_response,
+            StorageError: storage_error_response,
+        },
     )
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts, max_body=max_body)
+    app.add_middleware(
+        Guard,
+        allowed_hosts=allowed_hosts,
+        max_body=max_body,
+        allowed_origins=allowed_origins,
+        budget=body_budget,
+    )
     if log_requests:  # outermost, so refused requests are logged too
         app.add_middleware(RequestLog)
     return app

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
-from types import FrameType
 
+from pieces_tui.server.limits import raise_fd_limit
+from pieces_tui.server.lock import DatabaseInUse
 from pieces_tui.server.runner import EmbeddedServer
+from pieces_tui.server.shutdown import StopSignal
+from pieces_tui.server.storage_errors import StorageError
 
 
 def default_db_path() -> Path:
@@ -35,6 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="also answer requests addressed to NAME (Host and Origin headers); repeatable."
         " 127.0.0.1, localhost, [::1] and the --bind address are always allowed",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also accept requests from web pages on ORIGIN (http(s)://host[:port]); repeatable."
+        " Pages on an allowed host and this server's own port are always accepted",
     )
     parser.add_argument(
         "--port", type=int, default=39300, help="port (0 picks a free one; default 39300)"
@@ -65,35 +74,38 @@ def main(argv: list[str]) -> int:
             seed=args.seed,
             log_requests=True,
             allow_hosts=args.allow_host,
+            allow_origins=args.allow_origin,
         )
     except ValueError as exc:
-        print(f"pieces-tui serve: --allow-host/--bind: {exc}", file=sys.stderr)
+        print(f"pieces-tui serve: --allow-host/--allow-origin/--bind: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        started = time.perf_counter()
+    raise_fd_limit()  # a desktop's 1,024 descriptors would cap connections low (see limits.py)
+    # The handler only records the signal (shutdown.py): a handler that took a lock could
+    # deadlock against the main thread's own wait and leave the server deaf to signals.
+    with StopSignal() as stop:
         try:
-            server.start()
-        except OSError as exc:
-            print(
-                f"pieces-tui serve: cannot listen on {args.bind}:{args.port}: {exc}",
-                file=sys.stderr,
-            )
+            return _serve(server, args, db_path, stop)
+        finally:
+            server.stop()
+
+
+def _serve(
+    server: EmbeddedServer, args: argparse.Namespace, db_path: Path, stop: StopSignal
+) -> int:
+    started = time.perf_counter()
+    try:
+        server.start()
+    except (StorageError, DatabaseInUse) as exc:
+        print(f"pieces-tui serve: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"pieces-tui serve: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print(f"listening on {server.url} (db: {db_path}, ready in {elapsed:.2f}s)", flush=True)
+    while not stop.wait(0.5):
+        if not server.running:
+            print("pieces-tui serve: server stopped unexpectedly", file=sys.stderr)
             return 1
-        elapsed = time.perf_counter() - started
-        print(f"listening on {server.url} (db: {db_path}, ready in {elapsed:.2f}s)", flush=True)
-        while not stop.wait(0.5):
-            if not server.running:
-                print("pieces-tui serve: server stopped unexpectedly", file=sys.stderr)
-                return 1
-        print("shutting down", file=sys.stderr, flush=True)
-        return 0
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    print("shutting down", file=sys.stderr, flush=True)
+    return 0

@@ -32,7 +32,9 @@ from pieces_tui.server.inputs import (
     SeededMessage,
     describe,
 )
+from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
+from pieces_tui.server.wsprotocol import FANOUT
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -282,6 +284,8 @@ class Api:
     # -- well-known ------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
+        if self.db.broken is not None:  # the file is damaged: say so rather than "ok"
+            return PlainTextResponse(self.db.broken.reason, status_code=503)
         return PlainTextResponse("ok")
 
     async def version(self, request: Request) -> Response:
@@ -297,9 +301,15 @@ class Api:
         try:
             ids = await self.run(self.db.conversation_ids)
             await websocket.send_text(wire.streamed_ids(ids))
+            sink = websocket.scope.get("extensions", {}).get(FANOUT, {}).get("sink")
+            if sink is not None:  # later frames go straight to the socket (stream.py)
+                subscription.attach(sink)
             await _pump(websocket, subscription)
         except WebSocketDisconnect:
             pass
+        except StorageError as error:  # 1011: the server cannot serve this now (reason <= 123 B)
+            reason = error.reason.encode()[:123].decode(errors="ignore")
+            await websocket.close(code=1011, reason=reason)
         finally:
             self.hub.unsubscribe(subscription)
 

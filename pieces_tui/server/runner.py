@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -17,10 +18,24 @@ import uvicorn
 from pieces_tui.server import demo
 from pieces_tui.server.app import create_app
 from pieces_tui.server.db import Database
-from pieces_tui.server.guard import MAX_BODY_BYTES, allowed_names
+from pieces_tui.server.guard import MAX_BODY_BYTES, allowed_names, normalise_origin
+from pieces_tui.server.limits import (
+    DEFAULT_BODY_BUDGET,
+    DEFAULT_KEEP_ALIVE,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    BodyBudget,
+    EpisodeLog,
+    effective_cap,
+    limited_protocol,
+)
+from pieces_tui.server.lock import DatabaseInUse, DatabaseLock
 from pieces_tui.server.routes import Api, new_id, utcnow
+from pieces_tui.server.storage_errors import StorageError, classify
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
+
+__all__ = ["DatabaseInUse", "EmbeddedServer", "StorageError"]
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
@@ -44,15 +59,34 @@ class EmbeddedServer:
         allow_hosts: Iterable[str] = (),
         max_body: int = MAX_BODY_BYTES,
         send_timeout: float = DEFAULT_SEND_TIMEOUT,
+        allow_origins: Iterable[str] = (),
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        keep_alive: float = DEFAULT_KEEP_ALIVE,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        body_budget: int = DEFAULT_BODY_BUDGET,
+        max_db_pages: int | None = None,
     ) -> None:
         """`allow_hosts`: names accepted in Host and Origin headers besides 127.0.0.1, localhost,
-        [::1] and `host` (see guard.py). `max_body`: the request body bound in bytes.
-        `send_timeout`: how long a stream frame may wait for a client that does not read."""
+        [::1] and `host` (see guard.py). `allow_origins`: web origins accepted whatever their
+        port. `max_body`: the request body bound in bytes, `body_budget` the bound on all bodies
+        held at once. `send_timeout`: how long a stream frame may wait for a client that does not
+        read. `request_timeout`, `keep_alive`, `max_connections`: see limits.py.
+        `max_db_pages`: a cap on the database file (to meet a full disk on purpose).
+
+        `start` raises `StorageError` (storage_errors.py) for a database it cannot use and
+        `DatabaseInUse` (lock.py) when another server holds it."""
         self.db_path = Path(db_path)
         self.host = host
         self.allowed_hosts = allowed_names(host, allow_hosts)  # ValueError for a bad name
+        self.allowed_origins = frozenset(normalise_origin(o) for o in allow_origins)
         self.max_body = max_body
         self.send_timeout = send_timeout
+        self.request_timeout = request_timeout
+        self.keep_alive = keep_alive
+        self.max_connections = max_connections
+        self.body_budget = body_budget
+        self.max_db_pages = max_db_pages
+        self._lock = DatabaseLock(self.db_path)
         self._port = port
         self.demo = demo
         self.seed = seed
@@ -104,14 +138,24 @@ class EmbeddedServer:
         the server is listening."""
         if self.running:
             return
-        db = Database(self.db_path)
+        try:
+            self._lock.acquire()
+        except OSError as exc:  # the folder cannot hold the lock file: the database neither
+            raise classify(exc, self.db_path) from None
+        try:
+            db = Database(self.db_path, max_pages=self.max_db_pages)
+        except BaseException:
+            self._lock.release()
+            raise
         try:
             if (self.demo or self.seed) and db.is_empty():
                 demo.populate(db, demo=self.demo, seed=self.seed)
             sock = self._bind()
         except BaseException:
             db.close()
+            self._lock.release()
             raise
+        self._lock.note(f"pid {os.getpid()}, {self.url}")
         self._db = db
         self._api = Api(db, Hub(), self.clock, self.id_factory)
         app = create_app(
@@ -119,12 +163,17 @@ class EmbeddedServer:
             log_requests=self.log_requests,
             allowed_hosts=self.allowed_hosts,
             max_body=self.max_body,
+            allowed_origins=self.allowed_origins,
+            body_budget=BodyBudget(self.body_budget),
         )
         config = uvicorn.Config(
             app,
             log_config=None,
             access_log=False,
             lifespan="off",
+            http=limited_protocol(self.request_timeout, effective_cap(self.max_connections)),
+            timeout_keep_alive=self.keep_alive,  # type: ignore[arg-type]  # a float works
+            backlog=512,
             ws=bounded_protocol(self.send_timeout),
             ws_max_size=WS_MAX_MESSAGE,
             ws_per_message_deflate=False,
@@ -145,6 +194,7 @@ class EmbeddedServer:
 
     def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(EpisodeLog())
         self._loop = loop
         try:
             loop.run_until_complete(server.serve(sockets=[sock]))
@@ -165,6 +215,7 @@ class EmbeddedServer:
             thread.join(STOP_TIMEOUT)
         if self._db is not None:
             self._db.close()
+            self._lock.release()
         self._server = self._thread = self._loop = None
         self._api = None
         self._db = None
