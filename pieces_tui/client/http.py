@@ -13,12 +13,15 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from pieces_tui.client.compat import VersionCheck, check_version
 from pieces_tui.client.errors import (
     BadRequest,
     NotFound,
     PiecesUnavailable,
     ProtocolError,
     ServerError,
+    SignedOut,
+    UpdateRequired,
 )
 from pieces_tui.client.models import (
     Annotation,
@@ -50,6 +53,9 @@ KEEPALIVE_EXPIRY = 2.0
 
 # What a reused keep-alive connection closed by the server raises before any response came.
 _STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+UPDATE_REQUIRED = 593
+"""The status Pieces OS answers when it must be updated first (raised as `UpdateRequired`)."""
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -150,6 +156,10 @@ class PiecesClient:
         url = str(response.request.url)
         if response.status_code == 404:
             raise NotFound(404, text, url=url)
+        if response.status_code == 401:
+            raise SignedOut(401, text, url=url)
+        if response.status_code == UPDATE_REQUIRED:
+            raise UpdateRequired(UPDATE_REQUIRED, text, url=url)
         if 400 <= response.status_code < 500:
             raise BadRequest(response.status_code, text, url=url)
         raise ServerError(response.status_code, text, url=url)
@@ -181,6 +191,11 @@ class PiecesClient:
     async def version(self) -> str:
         response = await self._request("GET", "/.well-known/version")
         return response.text.strip()
+
+    async def check_version(self) -> VersionCheck:
+        """The version, checked against the range pieces-tui was tested with (never raises for
+        a version outside it: show `notice` and carry on)."""
+        return check_version(await self.version())
 
     # -- conversations ----------------------------------------------------------------------------
 

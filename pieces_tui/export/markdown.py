@@ -105,10 +105,10 @@ def to_markdown(document: ExportDocument) -> str:
     )
     for annotation in annotations:
         text = clean_text(annotation.text).strip()
-        lines += [f"## {_title(annotation.type.value)}", "", text, ""]
+        lines += [f"## {_title(str(annotation.type))}", "", text, ""]
     lines += ["## Messages", ""]
     for message in document.messages:
-        role = _ROLE_NAMES.get(message.role.value, _title(message.role.value))
+        role = _ROLE_NAMES.get(str(message.role), _title(str(message.role)))
         lines += [f"### {role} · {absolute_time(message.created.value)}", ""]
         text = clean_text(message.text).rstrip("\n")
         fence = _open_fence(text)

@@ -46,7 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
         " Pages on an allowed host and this server's own port are always accepted",
     )
     parser.add_argument(
-        "--port", type=int, default=39300, help="port (0 picks a free one; default 39300)"
+        "--port",
+        type=int,
+        default=39300,
+        help="port (default 39300; 0 picks any free one). A taken port of Pieces OS's range"
+        " 39300-39333 falls back to the next free one of the range, as Pieces OS does",
+    )
+    parser.add_argument(
+        "--signed-out",
+        action="store_true",
+        help="behave as Pieces OS with nobody signed in: data reads answer 401"
+        " (health and version stay open)",
     )
     parser.add_argument("--db", type=Path, default=None, help=f"database ({default_db_path()})")
     parser.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
@@ -75,6 +85,7 @@ def main(argv: list[str]) -> int:
             log_requests=True,
             allow_hosts=args.allow_host,
             allow_origins=args.allow_origin,
+            signed_out=args.signed_out,
         )
     except ValueError as exc:
         print(f"pieces-tui serve: --allow-host/--allow-origin/--bind: {exc}", file=sys.stderr)
@@ -102,7 +113,14 @@ def _serve(
         print(f"pieces-tui serve: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
-    print(f"listening on {server.url} (db: {db_path}, ready in {elapsed:.2f}s)", flush=True)
+    if server.port != args.port and args.port != 0:
+        print(
+            f"pieces-tui serve: port {args.port} is taken; using {server.port},"
+            " the next free port of 39300-39333",
+            flush=True,
+        )
+    state = ", signed out" if args.signed_out else ""
+    print(f"listening on {server.url} (db: {db_path}{state}, ready in {elapsed:.2f}s)", flush=True)
     while not stop.wait(0.5):
         if not server.running:
             print("pieces-tui serve: server stopped unexpectedly", file=sys.stderr)

@@ -521,3 +521,66 @@ class Database:
         with self._transaction() as db:
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return cursor.rowcount == 1
+
+    # -- OS-level reads and writes (server/routes_os.py) -----------------------------------------
+
+    def all_messages(self) -> list[Row]:
+        """Every message, grouped by conversation (most recently updated first), in order."""
+        rows = self._query(
+            "SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " ORDER BY c.updated DESC, c.rowid DESC, m.position"
+        )
+        return [dict(row) for row in rows]
+
+    def all_annotations(self, annotation_type: str | None = None) -> list[Row]:
+        sql = "SELECT * FROM annotations"
+        params: tuple[str, ...] = ()
+        if annotation_type is not None:
+            sql += " WHERE type = ?"
+            params = (annotation_type,)
+        return [dict(row) for row in self._query(sql + " ORDER BY rowid", params)]
+
+    def add_annotation(self, conversation_id: str, note: NewAnnotation, updated: str) -> bool:
+        """Attach an annotation to a conversation and move its `updated`. False if unknown."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?", (updated, conversation_id)
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                "INSERT INTO annotations VALUES (?,?,?,?,?,?)",
+                (note.id, conversation_id, note.type, note.text, updated, updated),
+            )
+            return True
+
+    def delete_message(self, message_id: str, updated: str) -> str | None:
+        """Delete a message and move its conversation's `updated`; the conversation id, or None."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (updated, row[0]))
+            return str(row[0])
+
+    def update_message(self, message_id: str, changes: dict[str, Any], updated: str) -> str | None:
+        """Apply column changes (raw, role) to a message, moving its and its conversation's
+        `updated`; the conversation id, or None if the message is unknown."""
+        for column in changes:
+            _check_name(column, {"raw", "role"})
+        sets = "".join(f"{column} = ?, " for column in changes)
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                f"UPDATE messages SET {sets}updated = ? WHERE id = ?",
+                (*changes.values(), updated, message_id),
+            )
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (updated, row[0]))
+            return str(row[0])

@@ -22,7 +22,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from pieces_tui import __version__
 from pieces_tui.server import wire
 from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage, Row, iso
 from pieces_tui.server.errors import ApiError, not_found
@@ -34,6 +33,7 @@ from pieces_tui.server.inputs import (
 )
 from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
+from pieces_tui.server.version import SERVER_VERSION
 from pieces_tui.server.wsprotocol import FANOUT
 
 Clock = Callable[[], datetime]
@@ -105,6 +105,8 @@ class Api:
         self.db = db
         self.hub = hub
         self.health_hub = Hub(queue_size=1)  # nothing is published: used to close at shutdown
+        self.message_hub = Hub()  # /messages/stream/identifiers (routes_os.py)
+        self.annotation_hub = Hub()  # /annotations/stream/identifiers (routes_os.py)
         self.clock = clock
         self.new_id = id_factory
 
@@ -257,6 +259,9 @@ class Api:
             raise ApiError(422, "invalid body\nconversation: Field required")
         row = await self.run(self._create_message, seed)
         self.hub.publish(wire.streamed_ids([seed.conversation.id]))
+        self.message_hub.publish(
+            json.dumps({"iterable": [{"conversationMessage": {"id": row["id"]}, "deleted": False}]})
+        )
         return json_response(wire.message(row))
 
     async def annotation(self, request: Request) -> Response:
@@ -289,7 +294,7 @@ class Api:
         return PlainTextResponse("ok")
 
     async def version(self, request: Request) -> Response:
-        return PlainTextResponse(f"{__version__}-pieces-tui-embedded")
+        return PlainTextResponse(SERVER_VERSION)
 
     # -- websockets ------------------------------------------------------------------------------
 
@@ -335,6 +340,8 @@ class Api:
     def close_streams(self) -> None:
         self.hub.close_all()
         self.health_hub.close_all()
+        self.message_hub.close_all()
+        self.annotation_hub.close_all()
 
     def routes(self) -> list[Route | WebSocketRoute]:
         get = ["GET"]

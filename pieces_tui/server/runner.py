@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import socket
 import threading
@@ -31,17 +32,22 @@ from pieces_tui.server.limits import (
 )
 from pieces_tui.server.lock import DatabaseInUse, DatabaseLock
 from pieces_tui.server.routes import Api, new_id, utcnow
+from pieces_tui.server.routes_os import OsApi, Session
 from pieces_tui.server.storage_errors import StorageError, classify
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
 
 __all__ = ["DatabaseInUse", "EmbeddedServer", "StorageError"]
 
+INSTALLATION_PATH = Path(__file__).resolve().parent.parent  # the pieces_tui package
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
 # Clients never send WebSocket messages (only control frames): a small bound is plenty. Frames
 # go out uncompressed: on loopback deflate only costs CPU, once per frame per client.
 WS_MAX_MESSAGE = 64 * 1024
+# The ports Pieces OS listens on (the SDK probes them in order). Asked for one of them, the
+# server takes the next free one of the range when it is taken, as Pieces OS does.
+PIECES_PORTS = range(39300, 39334)
 
 
 class EmbeddedServer:
@@ -65,6 +71,7 @@ class EmbeddedServer:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         body_budget: int = DEFAULT_BODY_BUDGET,
         max_db_pages: int | None = None,
+        signed_out: bool = False,
     ) -> None:
         """`allow_hosts`: names accepted in Host and Origin headers besides 127.0.0.1, localhost,
         [::1] and `host` (see guard.py). `allow_origins`: web origins accepted whatever their
@@ -72,6 +79,9 @@ class EmbeddedServer:
         held at once. `send_timeout`: how long a stream frame may wait for a client that does not
         read. `request_timeout`, `keep_alive`, `max_connections`: see limits.py.
         `max_db_pages`: a cap on the database file (to meet a full disk on purpose).
+
+        `signed_out`: behave as Pieces OS with nobody signed in (401 on data reads; see
+        routes_os.py); the `signed_out` property changes it while running.
 
         `start` raises `StorageError` (storage_errors.py) for a database it cannot use and
         `DatabaseInUse` (lock.py) when another server holds it."""
@@ -99,10 +109,33 @@ class EmbeddedServer:
         self._api: Api | None = None
         self._db: Database | None = None
         self._error: BaseException | None = None
+        self.requested_port = port
+        self._session = Session(signed_out)
+        self._os_api: OsApi | None = None
 
     @property
     def port(self) -> int:
         return self._port
+
+    @property
+    def signed_out(self) -> bool:
+        return self._session.signed_out
+
+    @signed_out.setter
+    def signed_out(self, value: bool) -> None:
+        """Sign the (only, local) user out or in; announced on `/user/stream`."""
+        loop = self._loop
+        if loop is None or not self.running:
+            self._session.signed_out = value
+            return
+        done = threading.Event()
+
+        def apply() -> None:
+            self._session.set_signed_out(value)
+            done.set()
+
+        loop.call_soon_threadsafe(apply)
+        done.wait(STOP_TIMEOUT)
 
     @property
     def url(self) -> str:
@@ -119,13 +152,27 @@ class EmbeddedServer:
         return self._thread is not None and self._thread.is_alive()
 
     def _bind(self) -> socket.socket:
+        """Bind the requested port or, for a taken port of `PIECES_PORTS`, the next free one of
+        the range (`port` says which; `requested_port` what was asked)."""
+        candidates = [self._port]
+        if self._port in PIECES_PORTS:
+            candidates = list(range(self._port, PIECES_PORTS.stop))
+        for pos, port in enumerate(candidates):
+            try:
+                return self._bind_one(port)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or pos == len(candidates) - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _bind_one(self, port: int) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto must be IPPROTO_TCP (not 0): asyncio only sets TCP_NODELAY on accepted sockets
         # whose proto says TCP, and without it every response waits ~40 ms (Nagle + delayed ACK).
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((self.host, self._port))
+            sock.bind((self.host, port))
         except OSError:
             sock.close()
             raise
@@ -158,8 +205,10 @@ class EmbeddedServer:
         self._lock.note(f"pid {os.getpid()}, {self.url}")
         self._db = db
         self._api = Api(db, Hub(), self.clock, self.id_factory)
+        self._os_api = OsApi(self._api, self._session, installation_path=INSTALLATION_PATH)
         app = create_app(
             self._api,
+            os_api=self._os_api,
             log_requests=self.log_requests,
             allowed_hosts=self.allowed_hosts,
             max_body=self.max_body,
@@ -211,6 +260,8 @@ class EmbeddedServer:
             if loop is not None and api is not None and thread.is_alive():
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                     loop.call_soon_threadsafe(api.close_streams)
+                    if self._os_api is not None:
+                        loop.call_soon_threadsafe(self._os_api.close_streams)
             server.should_exit = True
             thread.join(STOP_TIMEOUT)
         if self._db is not None:
@@ -218,6 +269,7 @@ class EmbeddedServer:
             self._lock.release()
         self._server = self._thread = self._loop = None
         self._api = None
+        self._os_api = None
         self._db = None
 
     def __enter__(self) -> EmbeddedServer:
