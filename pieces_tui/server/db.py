@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pieces_tui.server import search
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
@@ -154,6 +156,9 @@ class Database:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        # search: the full-text index and the triggers that keep it in step with every write
+        # (inside each write's own transaction); built here for a database that lacks it.
+        self.search_index_built = search.install(self._conn)
 
     def close(self) -> None:
         with self._lock:
@@ -173,6 +178,16 @@ class Database:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def reading(self) -> Iterator[search.Read]:
+        """Several reads from one snapshot (one read transaction), for search.py."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield lambda sql, params: self._conn.execute(sql, params).fetchall()
+            finally:
+                self._conn.execute("COMMIT")
 
     # -- reads -----------------------------------------------------------------------------------
 
