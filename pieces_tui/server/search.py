@@ -2,7 +2,8 @@
 annotation text and message text.
 
 The index is two tables: `search_items` (one row per indexed item: its kind, its id, its
-conversation) and the FTS5 table `search_text` whose rowid is the item's `doc`. Triggers on
+conversation) and one FTS5 table per kind (`search_name`, `search_annotation`, `search_message`)
+whose rowid is the item's `doc` (one table per kind keeps a query's scan to its kind). Triggers on
 `conversations`, `messages` and `annotations` keep both in step inside the very transaction that
 writes the row (a create, rename, message add or update, delete, and the cascade of a delete), so
 no write path can forget the index and a search never sees a half-done change. `install` creates
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TOKENIZER = "unicode61 remove_diacritics 2"
-CANDIDATES = 500  # most recent matching items ranked per query (see the module docstring)
+CANDIDATES = 200  # most recent matching items ranked per query (see the module docstring)
 MAX_QUERY_CHARS = 1000
 MAX_WORDS = 16
 SNIPPET_BEFORE = 60  # characters of context before the first match
@@ -48,10 +49,17 @@ CREATE TABLE IF NOT EXISTS search_items (
     UNIQUE (kind, item_id)
 );
 CREATE INDEX IF NOT EXISTS search_items_by_conversation ON search_items(conversation_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
+CREATE VIRTUAL TABLE IF NOT EXISTS search_name USING fts5(
+    body, tokenize='{TOKENIZER}', prefix='2 3'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_annotation USING fts5(
+    body, tokenize='{TOKENIZER}', prefix='2 3'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_message USING fts5(
     body, tokenize='{TOKENIZER}', prefix='2 3'
 );
 """
+FTS_TABLES = ("search_name", "search_annotation", "search_message")
 
 
 def _item_triggers(table: str, kind: str, text: str, when: str = "1") -> str:
@@ -61,13 +69,13 @@ def _item_triggers(table: str, kind: str, text: str, when: str = "1") -> str:
         return (
             f"INSERT INTO search_items (kind, item_id, conversation_id)"
             f" VALUES ('{kind}', {ref}.id, {ref}.conversation_id);"
-            f" INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(), {ref}.{text});"
+            f" INSERT INTO search_{kind} (rowid, body) VALUES (last_insert_rowid(), {ref}.{text});"
         )
 
     def drop(ref: str) -> str:
         where = f"kind = '{kind}' AND item_id = {ref}.id"
         return (
-            f"DELETE FROM search_text WHERE rowid = (SELECT doc FROM search_items WHERE {where});"
+            f"DELETE FROM search_{kind} WHERE rowid = (SELECT doc FROM search_items WHERE {where});"
             f" DELETE FROM search_items WHERE {where};"
         )
 
@@ -81,7 +89,7 @@ AFTER UPDATE OF id, conversation_id, {text} ON {table} BEGIN
     {drop("old")}
     INSERT INTO search_items (kind, item_id, conversation_id)
     SELECT '{kind}', new.id, new.conversation_id WHERE {new_when};
-    INSERT INTO search_text (rowid, body)
+    INSERT INTO search_{kind} (rowid, body)
     SELECT last_insert_rowid(), new.{text} WHERE {new_when};
 END;
 CREATE TRIGGER IF NOT EXISTS search_{table}_delete AFTER DELETE ON {table}
@@ -94,15 +102,19 @@ _TRIGGERS_SQL = (
     """
 CREATE TRIGGER IF NOT EXISTS search_conversations_insert AFTER INSERT ON conversations BEGIN
     INSERT INTO search_items (kind, item_id, conversation_id) VALUES ('name', new.id, new.id);
-    INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(), COALESCE(new.name, ''));
+    INSERT INTO search_name (rowid, body) VALUES (last_insert_rowid(), COALESCE(new.name, ''));
 END;
 CREATE TRIGGER IF NOT EXISTS search_conversations_rename AFTER UPDATE OF name ON conversations
 WHEN old.name IS NOT new.name BEGIN
-    UPDATE search_text SET body = COALESCE(new.name, '')
+    UPDATE search_name SET body = COALESCE(new.name, '')
     WHERE rowid = (SELECT doc FROM search_items WHERE kind = 'name' AND item_id = new.id);
 END;
 CREATE TRIGGER IF NOT EXISTS search_conversations_delete AFTER DELETE ON conversations BEGIN
-    DELETE FROM search_text
+    DELETE FROM search_name
+    WHERE rowid IN (SELECT doc FROM search_items WHERE conversation_id = old.id);
+    DELETE FROM search_annotation
+    WHERE rowid IN (SELECT doc FROM search_items WHERE conversation_id = old.id);
+    DELETE FROM search_message
     WHERE rowid IN (SELECT doc FROM search_items WHERE conversation_id = old.id);
     DELETE FROM search_items WHERE conversation_id = old.id;
 END;
@@ -123,13 +135,13 @@ INSERT INTO search_items (kind, item_id, conversation_id)
     SELECT 'annotation', id, conversation_id FROM annotations WHERE conversation_id IS NOT NULL;
 INSERT INTO search_items (kind, item_id, conversation_id)
     SELECT 'message', id, conversation_id FROM messages;
-INSERT INTO search_text (rowid, body)
+INSERT INTO search_name (rowid, body)
     SELECT i.doc, COALESCE(c.name, '') FROM search_items i
     JOIN conversations c ON i.kind = 'name' AND c.id = i.item_id;
-INSERT INTO search_text (rowid, body)
+INSERT INTO search_annotation (rowid, body)
     SELECT i.doc, a.text FROM search_items i
     JOIN annotations a ON i.kind = 'annotation' AND a.id = i.item_id;
-INSERT INTO search_text (rowid, body)
+INSERT INTO search_message (rowid, body)
     SELECT i.doc, m.raw FROM search_items i
     JOIN messages m ON i.kind = 'message' AND m.id = i.item_id;
 """
@@ -142,13 +154,14 @@ def install(conn: sqlite3.Connection) -> bool:
     is missing (an older database, or a half-dropped index) the whole index is dropped and
     rebuilt from the tables, in one transaction."""
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    if names >= _TRIGGER_NAMES | {"search_items", "search_text"}:
+    if names >= _TRIGGER_NAMES | {"search_items", *FTS_TABLES}:
         return False
     conn.execute("BEGIN IMMEDIATE")
     try:
         for trigger in sorted(_TRIGGER_NAMES & names):
             conn.execute(f"DROP TRIGGER {trigger}")
-        conn.execute("DROP TABLE IF EXISTS search_text")
+        for table in FTS_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("DROP TABLE IF EXISTS search_items")
         for statement in _statements(_INDEX_SQL + _TRIGGERS_SQL + _REFILL_SQL):
             conn.execute(statement)
@@ -196,6 +209,20 @@ class Query:
 
     words: tuple[str, ...]
     exact: bool
+    folded: tuple[str, ...] = field(init=False, compare=False)
+    _pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        folded = tuple(dict.fromkeys(fold(w) for w in self.words))
+        object.__setattr__(self, "folded", folded)
+        # What a matching word looks like in folded text: a whole word, or a word that starts
+        # with a query word of two or more characters (unless exact).
+        alternatives = "|".join(
+            re.escape(w) + (r"[^\W_]*" if len(w) > 1 and not self.exact else "")
+            for w in sorted(folded, key=len, reverse=True)
+        )
+        pattern = rf"(?<![^\W_])(?:{alternatives})(?![^\W_])" if folded else r"(?!x)x"
+        object.__setattr__(self, "_pattern", re.compile(pattern))
 
     @classmethod
     def parse(cls, text: str, *, exact: bool = False) -> Query:
@@ -222,15 +249,17 @@ class Query:
             return self.phrase
         return " ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in self.words)
 
-    def matches_word(self, folded: str) -> bool:
-        return any(
-            folded == w or (not self.exact and len(w) > 1 and folded.startswith(w))
-            for w in self._folded
-        )
-
-    @property
-    def _folded(self) -> tuple[str, ...]:
-        return tuple(fold(w) for w in self.words)
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """[start, end) of each matching word of `text` (between `start` and `end`)."""
+        stop = len(text) if end is None else end
+        if text.isascii():  # lower() keeps every offset: search the folded text directly
+            lowered = text.lower()
+            return [m.span() for m in self._pattern.finditer(lowered, start, stop)]
+        return [
+            m.span()
+            for m in _WORD.finditer(text, start, stop)
+            if self._pattern.fullmatch(fold(m.group()))
+        ]
 
 
 @dataclass
@@ -247,26 +276,39 @@ class Snippet:
 
 def snippet(text: str, query: Query) -> Snippet:
     """The first matching word with some context each side, cut at word boundaries."""
-    spans = [
-        (m.start(), m.end()) for m in _WORD.finditer(text) if query.matches_word(fold(m.group()))
-    ]
-    if not spans:  # (a match the index saw in a form this scan does not; keep the start)
-        head = text[: SNIPPET_BEFORE + SNIPPET_AFTER]
-        return Snippet(head, [])
-    first = spans[0][0]
+    first_spans = _first_span(text, query)
+    if first_spans is None:  # (a match the index saw in a form this scan does not)
+        return Snippet(text[: SNIPPET_BEFORE + SNIPPET_AFTER], [])
+    first, first_end = first_spans
     start = max(0, first - SNIPPET_BEFORE)
-    end = min(len(text), first + SNIPPET_AFTER)
+    end = min(len(text), max(first_end, first + SNIPPET_AFTER))
     if start > 0:  # do not start in the middle of a word
         space = text.find(" ", start, first)
         start = space + 1 if space != -1 else start
     if end < len(text):
-        space = text.rfind(" ", spans[0][1], end)
+        space = text.rfind(" ", first_end, end)
         end = space if space != -1 else end
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     shift = len(prefix) - start
-    inside = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
+    inside = [(s + shift, e + shift) for s, e in query.spans(text, start, end)]
     return Snippet(prefix + text[start:end] + suffix, inside)
+
+
+def _first_span(text: str, query: Query) -> tuple[int, int] | None:
+    """The first match, looked for in growing windows (most matches are near the start)."""
+    size = 512
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):  # end the window at a word boundary
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+        spans = query.spans(text, start, end)
+        if spans:
+            return spans[0]
+        start, size = end, size * 4
+    return None
 
 
 @dataclass
@@ -302,34 +344,27 @@ class ConversationHit:
 Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 
 
-def _where_kind(kinds: Sequence[str]) -> str:
-    for kind in kinds:
-        if kind not in {KIND_NAME, KIND_ANNOTATION, KIND_MESSAGE}:
-            raise ValueError(f"unexpected item kind: {kind!r}")
-    return "i.kind IN (" + ",".join(f"'{k}'" for k in kinds) + ")"
-
-
 def _matching(
     read: Read,
     expression: str,
-    kinds: Sequence[str],
+    kind: str,
     conversation_id: str | None,
     limit: int,
 ) -> list[sqlite3.Row]:
     """(doc, kind, item_id, conversation_id, bm25) of the most recent `limit` matching items."""
+    if kind not in {KIND_NAME, KIND_ANNOTATION, KIND_MESSAGE}:
+        raise ValueError(f"unexpected item kind: {kind!r}")
+    table = f"search_{kind}"
     sql = (
-        "SELECT s.rowid, i.kind, i.item_id, i.conversation_id, bm25(search_text)"
-        " FROM search_text s JOIN search_items i ON i.doc = s.rowid"
-        f" WHERE search_text MATCH ? AND {_where_kind(kinds)}"
+        f"SELECT s.rowid, i.kind, i.item_id, i.conversation_id, bm25({table})"
+        f" FROM {table} s JOIN search_items i ON i.doc = s.rowid"
+        f" WHERE {table} MATCH ?"
     )
     params: list[Any] = [expression]
     if conversation_id is not None:
         # Restrict the match to the conversation's own items (a handful of rowid lookups).
-        sql += (
-            " AND s.rowid IN (SELECT doc FROM search_items WHERE conversation_id = ?)"
-            " AND i.conversation_id = ?"
-        )
-        params += [conversation_id, conversation_id]
+        sql += " AND s.rowid IN (SELECT doc FROM search_items WHERE conversation_id = ?)"
+        params.append(conversation_id)
     sql += " ORDER BY s.rowid DESC LIMIT ?"
     params.append(limit)
     return read(sql, params)
@@ -347,17 +382,19 @@ def find(
     if query.empty:
         return []
     hits: dict[int, Hit] = {}
-    rows = _matching(read, query.match, kinds, conversation_id, candidates)
-    for doc, kind, item_id, cid, rank in rows:
-        hits[doc] = Hit(doc, kind, item_id, cid, -rank, query.exact)
-    if not query.exact:
-        # Items holding the words as typed, in order: marked exact; ranked first.
-        for doc, kind, item_id, cid, rank in _matching(
-            read, query.phrase, kinds, conversation_id, candidates
+    for kind in kinds:  # one table per kind: rowid order is recency within the kind
+        rows = _matching(read, query.match, kind, conversation_id, candidates)
+        for doc, kind_, item_id, cid, rank in rows:
+            hits[doc] = Hit(doc, kind_, item_id, cid, -rank, query.exact)
+        if query.exact:
+            continue
+        # Items holding the words as typed, in order: marked exact, ranked first.
+        for doc, kind_, item_id, cid, rank in _matching(
+            read, query.phrase, kind, conversation_id, candidates
         ):
             hit = hits.get(doc)
             if hit is None:
-                hits[doc] = Hit(doc, kind, item_id, cid, -rank, True)
+                hits[doc] = Hit(doc, kind_, item_id, cid, -rank, True)
             else:
                 hit.exact = True
     return sorted(hits.values(), key=Hit.key)
