@@ -13,6 +13,12 @@ from pieces_tui.client.errors import (
     ServerError,
 )
 from pieces_tui.client.http import PiecesClient
+from pieces_tui.client.search import (
+    SearchedAnnotation,
+    SearchedConversation,
+    SearchedConversationMessage,
+    SearchSnippet,
+)
 from pieces_tui.client.stream import (
     Changed,
     Deleted,
@@ -34,6 +40,10 @@ __all__ = [
     "PiecesError",
     "PiecesUnavailable",
     "ProtocolError",
+    "SearchSnippet",
+    "SearchedAnnotation",
+    "SearchedConversation",
+    "SearchedConversationMessage",
     "ServerError",
     "Snapshot",
     "StreamEvent",

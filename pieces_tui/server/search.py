@@ -14,10 +14,11 @@ Queries: the words of the query (runs of letters and digits, as the `unicode61` 
 them) each quoted as an FTS5 string, so no user text is ever read as FTS5 syntax; words of two or
 more characters match as prefixes; case and diacritics are folded (`remove_diacritics 2`). `exact`
 means the words as one phrase, in order. Ranking is FTS5's bm25; a conversation ranks by its best
-item, and items holding the whole phrase rank above items holding the words apart. A query whose
-words match very many items ranks the `CANDIDATES` most recent matching items of each kind
-(recency decides what is looked at; bm25 orders it): the cost of a query stays bounded whatever
-the size of the database.
+item, and items holding the whole phrase rank above items holding the words apart (see
+`Query.stages`). A query whose words match very many items ranks the `CANDIDATES` most recent
+matching items of each kind (recency decides what is looked at; bm25 orders it), so the cost of a
+query stays bounded whatever the size of the database; the per-conversation search looks at all
+of that conversation's messages.
 """
 
 from __future__ import annotations
@@ -243,11 +244,20 @@ class Query:
         return '"' + " ".join(self.words) + '"'
 
     @property
-    def match(self) -> str:
-        """What finds candidates: the phrase when exact, else every word, each as a prefix."""
+    def stages(self) -> list[tuple[str, bool]]:
+        """FTS5 expressions tried in turn, each with whether its hits hold the query as typed:
+        the phrase; then (unless exact) every word whole, in any order; then every word as a
+        prefix. A later stage runs only while the earlier ones found fewer than the candidates
+        wanted: a prefix over a common word is the costly kind of query (FTS5 merges the
+        doclists of every term it expands to), a whole word is read lazily."""
+        out = [(self.phrase, True)]
         if self.exact:
-            return self.phrase
-        return " ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in self.words)
+            return out
+        if len(self.words) > 1:
+            out.append((" ".join(f'"{w}"' for w in self.words), False))
+        if any(len(w) > 1 for w in self.words):
+            out.append((" ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in self.words), False))
+        return out
 
     def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """[start, end) of each matching word of `text` (between `start` and `end`)."""
@@ -383,20 +393,16 @@ def find(
         return []
     hits: dict[int, Hit] = {}
     for kind in kinds:  # one table per kind: rowid order is recency within the kind
-        rows = _matching(read, query.match, kind, conversation_id, candidates)
-        for doc, kind_, item_id, cid, rank in rows:
-            hits[doc] = Hit(doc, kind_, item_id, cid, -rank, query.exact)
-        if query.exact:
-            continue
-        # Items holding the words as typed, in order: marked exact, ranked first.
-        for doc, kind_, item_id, cid, rank in _matching(
-            read, query.phrase, kind, conversation_id, candidates
-        ):
-            hit = hits.get(doc)
-            if hit is None:
-                hits[doc] = Hit(doc, kind_, item_id, cid, -rank, True)
-            else:
-                hit.exact = True
+        found = 0
+        for expression, exact in query.stages:
+            if found >= candidates:
+                break
+            for doc, kind_, item_id, cid, rank in _matching(
+                read, expression, kind, conversation_id, candidates
+            ):
+                if doc not in hits:
+                    hits[doc] = Hit(doc, kind_, item_id, cid, -rank, exact)
+                    found += 1
     return sorted(hits.values(), key=Hit.key)
 
 

@@ -185,7 +185,15 @@ class SearchApi:
                 "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
             ):
                 raise not_found("conversation", conversation_id)
-            hits = search.find(read, query, (search.KIND_MESSAGE,), conversation_id=conversation_id)
+            # One conversation: look at every matching message of it, not only recent ones.
+            wanted = MAX_LIMIT if conversation_id is not None else max(limit, search.CANDIDATES)
+            hits = search.find(
+                read,
+                query,
+                (search.KIND_MESSAGE,),
+                conversation_id=conversation_id,
+                candidates=wanted,
+            )
             hits = [h for h in hits if h.similarity >= minimum][:limit]
             rows = _rows_by_id(read, "messages", [h.item_id for h in hits])
         return {
