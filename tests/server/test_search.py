@@ -349,3 +349,50 @@ async def test_favorited_is_persisted_and_announced(
         assert again["favorited"] is True
         listed = (await http.get("/conversations")).json()["iterable"]
         assert [c["favorited"] for c in listed] == [True]
+
+
+def test_triggers_cover_writes_no_route_makes_yet(tmp_path: Path) -> None:
+    """Message edits and deletes, annotation edits and a conversation's cascade, made straight
+    in SQL (as a future route would through db.py): the index follows in the same transaction."""
+    from pieces_tui.server import search as fts
+    from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage
+
+    db = Database(tmp_path / "triggers.db")
+    stamp = "2026-12-01T00:00:00.000000Z"
+    db.insert_conversations(
+        [
+            NewConversation(
+                id="c1",
+                created=stamp,
+                name="first",
+                messages=[NewMessage("m1", "USER", "a marmot", stamp)],
+                annotations=[NewAnnotation("a1", "SUMMARY", "about a marmot")],
+            )
+        ]
+    )
+
+    def found(word: str) -> list[tuple[str, str]]:
+        kinds = (fts.KIND_NAME, fts.KIND_ANNOTATION, fts.KIND_MESSAGE)
+        with db.reading() as read:
+            return sorted((h.kind, h.item_id) for h in fts.find(read, fts.Query.parse(word), kinds))
+
+    assert found("marmot") == [("annotation", "a1"), ("message", "m1")]
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    conn.execute("UPDATE messages SET raw = 'a beaver' WHERE id = 'm1'")
+    conn.execute("UPDATE annotations SET text = 'about a beaver too' WHERE id = 'a1'")
+    assert found("marmot") == []
+    assert found("beaver") == [("annotation", "a1"), ("message", "m1")]
+    conn.execute("BEGIN")
+    conn.execute("UPDATE messages SET raw = 'rolled back' WHERE id = 'm1'")
+    conn.execute("ROLLBACK")
+    assert found("rolled") == [] and found("beaver") != []
+    conn.execute("DELETE FROM messages WHERE id = 'm1'")
+    assert found("beaver") == [("annotation", "a1")]
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("DELETE FROM conversations WHERE id = 'c1'")  # the annotation goes by cascade
+    assert found("beaver") == [] and found("first") == []
+    assert index_rows(db.path) == dict.fromkeys(
+        ("search_items", "search_name", "search_annotation", "search_message"), 0
+    )
+    conn.close()
+    db.close()
