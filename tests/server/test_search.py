@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from pieces_tui.server import EmbeddedServer
@@ -396,3 +398,15 @@ def test_triggers_cover_writes_no_route_makes_yet(tmp_path: Path) -> None:
     )
     conn.close()
     db.close()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(query=st.text(max_size=60), exact=st.booleans())
+def test_any_query_text_answers_without_a_5xx(
+    shared_demo_server: EmbeddedServer, query: str, exact: bool
+) -> None:
+    with httpx.Client(base_url=shared_demo_server.url, timeout=TIMEOUT) as http:
+        response = http.post("/conversations/search", json=search_body(query, exact=exact))
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert "query is required" in response.text  # only a blank query is refused
