@@ -9,6 +9,8 @@ bare Textual app (the floor), a stock OptionList app painting N rows from memory
 One more process of ours then measures, in the app: live change latency (create / rename /
 new message / delete made through HTTP by this process), keypress to paint (highlight, filter),
 keypresses during a burst of 1,000 stream events, and opening the big conversations.
+Without `--quick`, it ends with the server-side search benchmark (`benchmarks/search.py`,
+`--search-sizes`, default 1,000 / 10,000 / 50,000 conversations of 10 messages).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks import search as search_bench
 from pieces_tui.client import PiecesClient
 from pieces_tui.server import EmbeddedServer
 
@@ -325,11 +328,14 @@ async def run(options: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     results = [await bench_size(rows, runs, samples, log) for rows in sizes]
+    # Server-side search (benchmarks/search.py): not in --quick (building 50,000 takes minutes).
+    searched = [] if options.quick else search_bench.run(search_sizes(options), 50, log)
     report = {
         "machine": machine(),
         "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
         "elapsed_s": time.perf_counter() - started,
         "results": results,
+        "search": searched,
     }
     if options.json:
         print(json.dumps(report, indent=2))
@@ -340,6 +346,14 @@ async def run(options: argparse.Namespace) -> None:
             f"Textual {m['textual']}  ({report['elapsed_s']:.0f} s)"
         )
         print(table(results))
+        if searched:
+            print("\nServer search per query (50 queries):\n" + search_bench.table(searched))
+
+
+def search_sizes(options: argparse.Namespace) -> list[int]:
+    if options.search_sizes:
+        return [int(s) for s in options.search_sizes.split(",")]
+    return search_bench.SIZES
 
 
 def main() -> None:
@@ -349,6 +363,9 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated N values (overrides --quick)")
     parser.add_argument("--runs", type=int, help="cold-start runs per kind and N")
     parser.add_argument("--samples", type=int, help="live-change and keypress samples")
+    parser.add_argument(
+        "--search-sizes", help="conversation counts of the search benchmark (not with --quick)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

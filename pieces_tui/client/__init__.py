@@ -16,6 +16,12 @@ from pieces_tui.client.errors import (
     UpdateRequired,
 )
 from pieces_tui.client.http import PiecesClient
+from pieces_tui.client.search import (
+    SearchedAnnotation,
+    SearchedConversation,
+    SearchedConversationMessage,
+    SearchSnippet,
+)
 from pieces_tui.client.stream import (
     Changed,
     Deleted,
@@ -37,6 +43,10 @@ __all__ = [
     "PiecesError",
     "PiecesUnavailable",
     "ProtocolError",
+    "SearchSnippet",
+    "SearchedAnnotation",
+    "SearchedConversation",
+    "SearchedConversationMessage",
     "ServerError",
     "SignedOut",
     "Snapshot",

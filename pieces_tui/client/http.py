@@ -39,6 +39,13 @@ from pieces_tui.client.models import (
     SeededConversationMessage,
     Website,
 )
+from pieces_tui.client.search import (
+    SearchedConversation,
+    SearchedConversationMessage,
+    SearchedConversationMessages,
+    SearchedConversations,
+    search_input,
+)
 from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
@@ -322,17 +329,24 @@ class PiecesClient:
         await self._request("POST", f"/conversations/{_seg(conversation_id)}/delete")
 
     async def rename_conversation(self, conversation_id: str, name: str) -> Conversation:
-        """Rename: GET the conversation, POST it back to /conversation/update with the new name.
+        """Rename: GET the conversation, POST it back to /conversation/update with the new name."""
+        return await self._update_conversation(conversation_id, name=name)
 
-        The body is the server's own JSON with only `name` changed (not our model's dump), so
-        fields this client does not model (grounding, pipeline, ...) are not wiped on the way.
-        """
+    async def set_favorited(self, conversation_id: str, favorited: bool) -> Conversation:
+        """Star or unstar: GET the conversation, POST it back with `favorited` changed. The
+        server announces the change on the identifier stream like any other."""
+        return await self._update_conversation(conversation_id, favorited=favorited)
+
+    async def _update_conversation(self, conversation_id: str, **fields: Any) -> Conversation:
+        """POST /conversation/update with the server's own JSON of the conversation and only
+        `fields` changed (not our model's dump), so fields this client does not model
+        (grounding, pipeline, ...) are not wiped on the way."""
         raw = await self._get_json(
             f"/conversation/{_seg(conversation_id)}", params=_NO_TRANSFERABLES
         )
         if not isinstance(raw, dict):
             raise ProtocolError("conversation is not a JSON object", detail=type(raw).__name__)
-        raw["name"] = name
+        raw.update(fields)
         response = await self._request(
             "POST", "/conversation/update", params=_NO_TRANSFERABLES, body=raw
         )
@@ -348,6 +362,73 @@ class PiecesClient:
             "POST", "/messages/create", params=_NO_TRANSFERABLES, body=body
         )
         return _parse(response, ConversationMessage)
+
+    # -- search -----------------------------------------------------------------------------------
+
+    async def search_conversations(
+        self,
+        query: str,
+        *,
+        exact: bool = False,
+        similarity: float | None = None,
+        transferables: bool = False,
+        limit: int | None = None,
+    ) -> list[SearchedConversation]:
+        """Conversations whose name, annotations or messages match `query`, best first.
+
+        `exact`: the words as one phrase. `similarity`: the lowest similarity kept (0-1).
+        `transferables`: include each conversation and matching message in full. `limit`: at
+        most this many results (the embedded server's `?limit=`, default 100)."""
+        response = await self._search(
+            "/conversations/search", query, exact, similarity, transferables, limit
+        )
+        return _parse(response, SearchedConversations).iterable
+
+    async def search_conversation_messages(
+        self,
+        conversation_id: str,
+        query: str,
+        *,
+        exact: bool = False,
+        similarity: float | None = None,
+        transferables: bool = False,
+        limit: int | None = None,
+    ) -> list[SearchedConversationMessage]:
+        """The messages of one conversation that match `query`, best first (`NotFound` if the
+        conversation does not exist)."""
+        path = f"/conversation/{_seg(conversation_id)}/search"
+        response = await self._search(path, query, exact, similarity, transferables, limit)
+        return _parse(response, SearchedConversationMessages).iterable
+
+    async def search_messages(
+        self,
+        query: str,
+        *,
+        exact: bool = False,
+        similarity: float | None = None,
+        transferables: bool = False,
+        limit: int | None = None,
+    ) -> list[SearchedConversationMessage]:
+        """Messages of any conversation that match `query`, best first."""
+        response = await self._search(
+            "/messages/search", query, exact, similarity, transferables, limit
+        )
+        return _parse(response, SearchedConversationMessages).iterable
+
+    async def _search(
+        self,
+        path: str,
+        query: str,
+        exact: bool,
+        similarity: float | None,
+        transferables: bool,
+        limit: int | None,
+    ) -> httpx.Response:
+        params = dict(_TRANSFERABLES if transferables else _NO_TRANSFERABLES)
+        if limit is not None:
+            params["limit"] = str(limit)
+        body = search_input(query, exact=exact, similarity=similarity)
+        return await self._request("POST", path, params=params, body=body)
 
     # -- assets and annotations -------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pieces_tui.server import search
 from pieces_tui.server.storage_errors import StorageError, classify
 
 SCHEMA_VERSION = 1
@@ -197,6 +198,10 @@ class Database:
                 self._conn.execute(f"PRAGMA max_page_count={int(max_pages)}")
             self._check_integrity()
             self._migrate()
+            # search: the full-text index and the triggers that keep it in step with every
+            # write (inside each write's own transaction); built here for a database that
+            # lacks it (one from before the index, or whose index was dropped).
+            search.install(self._conn)
         except (sqlite3.Error, OSError) as exc:
             self._conn.close()
             raise classify(exc, self.path) from None
@@ -316,6 +321,22 @@ class Database:
         except sqlite3.Error as exc:
             if self._closed:
                 raise StorageError("unavailable", self.path, "the database is closed") from None
+            raise self._failed(exc) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[search.Read]:
+        """Several reads from one snapshot (one read transaction), for search.py. It runs on this
+        thread's reader connection, so a search never makes a write wait."""
+        self._usable()
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield lambda sql, params: conn.execute(sql, params).fetchall()
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as exc:
             raise self._failed(exc) from None
 
     # -- reads -----------------------------------------------------------------------------------

@@ -344,9 +344,12 @@ class Api:
         self.annotation_hub.close_all()
 
     def routes(self) -> list[Route | WebSocketRoute]:
+        from pieces_tui.server.search_routes import SearchApi  # (it imports this module)
+
         get = ["GET"]
         post = ["POST"]
         return [
+            *SearchApi(self).routes(),  # search: POST /conversations/search and two more
             Route("/conversations", self.conversations, methods=get),
             Route("/conversations/identifiers", self.conversation_identifiers, methods=get),
             Route("/conversations/create", self.create, methods=post),

@@ -123,6 +123,9 @@ POST_ROUTES = [
     "/messages/create",
     "/conversations/{}/delete",
     "/conversations/create/from_asset/{}",
+    "/conversations/search",
+    "/conversation/{}/search",
+    "/messages/search",
 ]
 DEEP = 100_000
 BAD_BODIES = {

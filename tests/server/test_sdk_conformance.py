@@ -19,13 +19,23 @@ from pieces_os_client.api.conversations_api import ConversationsApi
 from pieces_os_client.api.well_known_api import WellKnownApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.configuration import Configuration
-from pieces_os_client.exceptions import NotFoundException
+from pieces_os_client.exceptions import BadRequestException, NotFoundException
 from pieces_os_client.models.conversation_type_enum import ConversationTypeEnum
+from pieces_os_client.models.embeddings_search_options import EmbeddingsSearchOptions
+from pieces_os_client.models.embeddings_search_options_embedding_type_enum import (
+    EmbeddingsSearchOptionsEmbeddingTypeEnum,
+)
 from pieces_os_client.models.fragment_format import FragmentFormat
+from pieces_os_client.models.full_text_search_options import FullTextSearchOptions
 from pieces_os_client.models.qgpt_conversation_message_role_enum import (
     QGPTConversationMessageRoleEnum,
 )
 from pieces_os_client.models.referenced_conversation import ReferencedConversation
+from pieces_os_client.models.search_engine import SearchEngine
+from pieces_os_client.models.search_engines import SearchEngines
+from pieces_os_client.models.search_input import SearchInput
+from pieces_os_client.models.searched_conversation_messages import SearchedConversationMessages
+from pieces_os_client.models.searched_conversations import SearchedConversations
 from pieces_os_client.models.seeded_conversation import SeededConversation
 from pieces_os_client.models.seeded_conversation_message import SeededConversationMessage
 from pieces_os_client.models.transferable_string import TransferableString
@@ -128,3 +138,83 @@ def test_streamed_identifiers_frames_validate() -> None:
         ("a", True),
         ("b", True),
     ]
+
+
+def _full_text(query: str, exact: bool = False) -> SearchInput:
+    engine = SearchEngine(query=query, full_text=FullTextSearchOptions(exact=exact))
+    return SearchInput(engines=SearchEngines(iterable=[engine]))
+
+
+def test_search_endpoints(sdk: ApiClient) -> None:
+    seed = SeededConversation(
+        type=ConversationTypeEnum.COPILOT,
+        name="Searched by the SDK",
+        messages=[message("a capybara in the message"), message("and a second capybara")],
+    )
+    conv = ConversationsApi(sdk).conversations_create_specific_conversation(
+        transferables=False, seeded_conversation=seed
+    )
+    found = ConversationsApi(sdk).search_conversations(
+        transferables=True, search_input=_full_text("capybara")
+    )
+    assert isinstance(found, SearchedConversations)
+    [hit] = found.iterable
+    assert hit.identifier == conv.id and hit.exact is True and 0 < hit.similarity < 1
+    assert hit.conversation is not None and hit.conversation.id == conv.id
+    assert hit.messages is not None and len(hit.messages.iterable) == 2
+    lean = ConversationsApi(sdk).search_conversations(
+        transferables=False, search_input=_full_text("searched by", exact=True)
+    )
+    assert [h.identifier for h in lean.iterable] == [conv.id]
+    assert lean.iterable[0].conversation is None
+
+    mine = ConversationApi(sdk).search_conversation_specific_messages(
+        conv.id, transferables=True, search_input=_full_text("capybara")
+    )
+    assert isinstance(mine, SearchedConversationMessages)
+    assert {m.identifier for m in mine.iterable} == {r.id for r in conv.messages.iterable or []}
+    assert all(
+        m.message is not None and m.message.conversation.id == conv.id for m in mine.iterable
+    )
+
+    everywhere = ConversationMessagesApi(sdk).search_messages(
+        transferables=False, search_input=_full_text("capybara")
+    )
+    assert isinstance(everywhere, SearchedConversationMessages)
+    assert {m.identifier for m in everywhere.iterable} == {m.identifier for m in mine.iterable}
+    assert all(m.message is None for m in everywhere.iterable)
+
+    # The demo data is searchable too (names, annotations and messages).
+    demo = ConversationsApi(sdk).search_conversations(search_input=_full_text("retry"))
+    assert len(demo.iterable) >= 1
+
+
+def test_search_refusals_are_4xx_for_the_sdk(sdk: ApiClient) -> None:
+    engine = SearchEngine(
+        query="x",
+        embeddings=EmbeddingsSearchOptions(
+            type=EmbeddingsSearchOptionsEmbeddingTypeEnum("UNKNOWN")
+        ),
+    )
+    with pytest.raises(BadRequestException) as refused:
+        ConversationsApi(sdk).search_conversations(
+            search_input=SearchInput(engines=SearchEngines(iterable=[engine]))
+        )
+    assert "embeddings" in str(refused.value.body)
+    with pytest.raises(NotFoundException):
+        ConversationApi(sdk).search_conversation_specific_messages(
+            "no-such-conversation", search_input=_full_text("x")
+        )
+
+
+def test_favorited_through_the_sdk(sdk: ApiClient) -> None:
+    conv = ConversationsApi(sdk).conversations_create_specific_conversation(
+        transferables=False,
+        seeded_conversation=SeededConversation(type=ConversationTypeEnum.COPILOT, name="fav"),
+    )
+    assert not conv.favorited
+    conv.favorited = True
+    updated = ConversationApi(sdk).conversation_update(transferables=False, conversation=conv)
+    assert updated.favorited is True and updated.name == "fav"
+    again = ConversationApi(sdk).conversation_get_specific_conversation(conv.id)
+    assert again.favorited is True
