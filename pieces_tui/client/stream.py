@@ -15,9 +15,10 @@ Malformed frames are skipped and reported as `Malformed` events; they never end 
 
 Bounds, so a hostile or broken server cannot exhaust the app:
 
-- A frame may be at most `max_frame_bytes` (16 MiB by default: the first frame of a Pieces OS with
-  200,000 conversations). websockets refuses a bigger one from its header, before reading it, and
-  closes the connection (1009); the stream reconnects with backoff and the consumer reloads.
+- A frame may be at most `max_frame_bytes` (8 MiB by default: the first frame of a Pieces OS with
+  about 100,000 conversations; decoding one that big costs ~40 MB for a moment, in a thread).
+  websockets refuses a bigger one from its header, before reading it, and closes the connection
+  (1009); the stream reconnects with backoff and the consumer reloads.
 - At most `max_queued_events` id events wait for the consumer. A `Changed(id)` already waiting is
   not queued twice (a flood of known ids costs one event per distinct id). Past the bound, the
   rest is dropped and one `Overflow` event takes its place: the consumer must reload in bulk. The
@@ -119,7 +120,7 @@ class Overflow:
 
 StreamEvent: TypeAlias = StreamState | Snapshot | Changed | Deleted | Malformed | Overflow
 
-DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_QUEUED_EVENTS = 10_000
 
 
@@ -177,6 +178,7 @@ class IdentifierStream:
         self._queue: deque[StreamEvent | None] = deque()
         self._queued_ids = 0
         self._queued_changed: set[str] = set()
+        self._served = 0
         self._readable = asyncio.Event()
         self._writable = asyncio.Event()
         self._writable.set()
@@ -200,6 +202,13 @@ class IdentifierStream:
         while not self._queue:
             self._readable.clear()
             await self._readable.wait()
+        self._served += 1
+        if self._served % 256 == 0:
+            # A full queue is served without suspending: let the rest of the app (keys) run.
+            await asyncio.sleep(0)
+            while not self._queue:
+                self._readable.clear()
+                await self._readable.wait()
         event = self._queue.popleft()
         if isinstance(event, Changed | Deleted):
             self._queued_ids -= 1
@@ -295,10 +304,18 @@ class IdentifierStream:
                     self._emit(StreamState("live"))
                     first = True
                     async for frame in websocket:
-                        if self._consume(frame, first=first):
+                        if len(frame) > _DECODE_IN_THREAD:
+                            # Decoding 8 MiB takes about a second: in a thread, the app's loop
+                            # keeps answering keys meanwhile (the thread gives the GIL back).
+                            decoded = await asyncio.to_thread(_decode, frame)
+                        else:
+                            decoded = _decode(frame)
+                        if self._consume(decoded, first=first):
                             first = False
-                        # Backpressure: stop reading while the consumer is a full queue behind.
+                        # Backpressure: stop reading while the consumer is a full queue behind;
+                        # and let the app run between frames that were already buffered.
                         await self._writable.wait()
+                        await asyncio.sleep(0)
                     error = "connection closed by Pieces OS"
             except asyncio.CancelledError:
                 raise
@@ -324,18 +341,18 @@ class IdentifierStream:
             )
             await self._sleep(delay)
 
-    def _consume(self, frame: str | bytes, *, first: bool) -> bool:
-        """Turn one frame into events; return True when it was understood."""
-        try:
-            items = frame_items(json.loads(frame))
-        except (UnicodeDecodeError, json.JSONDecodeError, FrameError) as exc:
-            detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    def _consume(self, decoded: list[tuple[str, bool]] | str, *, first: bool) -> bool:
+        """Turn one decoded frame (or why it could not be) into events; True when understood."""
+        if isinstance(decoded, str):
             self.malformed_frames += 1
             log.warning(
-                "skipping malformed identifier frame (%d so far): %s", self.malformed_frames, detail
+                "skipping malformed identifier frame (%d so far): %s",
+                self.malformed_frames,
+                decoded,
             )
-            self._emit(Malformed(detail))
+            self._emit(Malformed(decoded))
             return False
+        items = decoded
         if first:
             ids = [conversation_id for conversation_id, deleted in items if not deleted]
             self._emit(Snapshot(list(dict.fromkeys(ids))))
@@ -343,6 +360,17 @@ class IdentifierStream:
         for conversation_id, deleted in items:
             self._emit_id(Deleted(conversation_id) if deleted else Changed(conversation_id))
         return True
+
+
+_DECODE_IN_THREAD = 512 * 1024
+
+
+def _decode(frame: str | bytes) -> list[tuple[str, bool]] | str:
+    """A frame's `(id, deleted)` pairs, or why it is malformed."""
+    try:
+        return frame_items(json.loads(frame))
+    except (UnicodeDecodeError, json.JSONDecodeError, FrameError) as exc:
+        return f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 class FrameError(ValueError):
