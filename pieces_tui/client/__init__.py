@@ -3,7 +3,7 @@
 No Textual imports here: the UI uses this package only through the names exported below.
 """
 
-from pieces_tui.client.discovery import discover
+from pieces_tui.client.discovery import Discovery, discover, find_server
 from pieces_tui.client.errors import (
     BadRequest,
     NotFound,
@@ -27,6 +27,7 @@ __all__ = [
     "BadRequest",
     "Changed",
     "Deleted",
+    "Discovery",
     "IdentifierStream",
     "Malformed",
     "NotFound",
@@ -39,4 +40,5 @@ __all__ = [
     "StreamEvent",
     "StreamState",
     "discover",
+    "find_server",
 ]
