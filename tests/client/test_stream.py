@@ -173,3 +173,37 @@ async def test_reconnects_after_restart_and_resets_backoff(
         await asyncio.wait_for(restarted_snapshot(), 15)
     finally:
         await stream.aclose()
+
+
+async def test_restarts_it_recovers_from_are_not_offline(server: EmbeddedServer) -> None:
+    # Each retry waits until the server is back, so every attempt opens; the connections are
+    # lost within `healthy_after` (the clock never moves), which used to add up to "offline".
+    up = asyncio.Event()
+    up.set()
+
+    async def sleep_until_up(delay: float) -> None:
+        await up.wait()
+
+    stream = IdentifierStream(
+        server.url, offline_after=3, sleep=sleep_until_up, clock=lambda: 0.0, base_delay=0.01
+    )
+    states: list[StreamState] = []
+    try:
+        assert await next_event(stream, Snapshot) == Snapshot([])
+        for _ in range(4):
+            up.clear()
+            await asyncio.to_thread(server.stop)
+            while True:
+                event = await next_event(stream, StreamState, skip_states=False)
+                assert isinstance(event, StreamState)
+                states.append(event)
+                if event.state in ("reconnecting", "offline"):
+                    break
+            await asyncio.to_thread(server.start)
+            up.set()
+            assert await next_event(stream, Snapshot) == Snapshot([])
+    finally:
+        await stream.aclose()
+    lost = [s for s in states if s.state in ("reconnecting", "offline")]
+    assert [s.state for s in lost] == ["reconnecting"] * 4
+    assert [s.attempt for s in lost] == [1, 1, 1, 1]
