@@ -11,6 +11,7 @@ from pieces_tui.client.models import (
     ConversationMessage,
     Website,
 )
+from pieces_tui.sanitize import clean_name
 from pieces_tui.widgets.detail import ConversationView, MessageView
 
 
@@ -38,7 +39,8 @@ def conversation_view(
     views = message_views(messages)
     return ConversationView(
         id=conversation.id,
-        name=conversation.name,
+        # Bounded: a 100 KB name would be a thousand-line header (the sidebar crops its own).
+        name=clean_name(conversation.name) if conversation.name is not None else None,
         type=str(conversation.type),
         created=conversation.created.value,
         updated=conversation.updated.value,

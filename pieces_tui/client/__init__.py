@@ -4,7 +4,7 @@ No Textual imports here: the UI uses this package only through the names exporte
 """
 
 from pieces_tui.client.compat import VersionCheck, check_version
-from pieces_tui.client.discovery import discover
+from pieces_tui.client.discovery import Discovery, discover, find_server
 from pieces_tui.client.errors import (
     BadRequest,
     NotFound,
@@ -36,6 +36,7 @@ __all__ = [
     "BadRequest",
     "Changed",
     "Deleted",
+    "Discovery",
     "IdentifierStream",
     "Malformed",
     "NotFound",
@@ -56,4 +57,5 @@ __all__ = [
     "VersionCheck",
     "check_version",
     "discover",
+    "find_server",
 ]

@@ -26,6 +26,16 @@ How it stays correct, and what it costs:
   that fails otherwise (a 500, a timeout) is retried with backoff until it succeeds or a
   `Snapshot` supersedes it: the stream stays up through such errors, so nothing else would
   correct the row.
+- Bounds, so a hostile or broken server cannot exhaust the app (graceful degradation): at most
+  `max_pending_fetches` ids wait for or are in a per-id fetch. Past that bound (a `Snapshot` or a
+  flood naming that many unknown ids), or when the stream reports an `Overflow` (it dropped
+  events), the fetches are cancelled and replaced by ONE bulk reload, which covers every change
+  announced before it; `Changed` events that arrive while that reload is pending are covered by
+  it and ignored. Degraded reloads are spaced (1 s, then doubling up to `max_retry_delay` while
+  floods go on) so a flood cannot turn into back-to-back bulk loads; `degraded_resyncs` counts
+  them for the UI. Fetches start at most `max_fetch_rate` per second overall, and one id is
+  fetched again at most every `refetch_interval` seconds, so a flood of known ids (each already
+  coalesced by the stream and by the dirty mark) cannot pin a core.
 - If the stream does not deliver a `Snapshot` within `initial_timeout` (e.g. the stream endpoint is
   broken), the bulk load happens anyway so the UI has data. A failed bulk load is retried with
   backoff until it succeeds or the next `Snapshot` arrives.
@@ -46,6 +56,7 @@ from pieces_tui.client.stream import (
     Deleted,
     IdentifierStream,
     Malformed,
+    Overflow,
     Snapshot,
     StreamEvent,
     StreamState,
@@ -86,6 +97,9 @@ class Synchronizer:
         retry_delay: float = 0.5,
         max_retry_delay: float = 10.0,
         max_concurrent_fetches: int = 8,
+        max_pending_fetches: int = 256,
+        max_fetch_rate: float = 200.0,
+        refetch_interval: float = 0.25,
     ) -> None:
         self.client = client
         self.store = store
@@ -101,6 +115,16 @@ class Synchronizer:
         self._fetches: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
+        self._max_pending = max_pending_fetches
+        self._fetch_spacing = 1.0 / max_fetch_rate
+        self._next_fetch_at = 0.0
+        self._refetch_interval = refetch_interval
+        self._degrade_requested = False
+        self._degraded_due: float | None = None  # when the pending degraded reload may run
+        self._degrade_spacing = 1.0
+        self._last_degraded_at: float | None = None
+        self.degraded_resyncs = 0
+        """Bulk reloads done instead of per-id fetches (floods, stream overflows), for the UI."""
         self.state: StreamState | None = None
         self.loaded = asyncio.Event()
         """Set once the store holds a complete bulk load."""
@@ -113,7 +137,11 @@ class Synchronizer:
             while True:
                 timeout = self._next_delay if self._needs_resync else None
                 try:
-                    event = await asyncio.wait_for(anext(stream), timeout)
+                    # Not `asyncio.wait_for`: on Python 3.11 it returns the event and swallows a
+                    # cancellation that lands as the event arrives (seen under a flood: the
+                    # task never ended), where `asyncio.timeout` lets the cancellation through.
+                    async with asyncio.timeout(timeout):
+                        event = await anext(stream)
                 except TimeoutError:
                     await self.resync()
                     continue
@@ -137,12 +165,15 @@ class Synchronizer:
         self.store.apply_summaries(summaries)
         self._needs_resync = False
         self._resync_failures = 0
+        self._degraded_due = None
         self.loaded.set()
         return True
 
     # -- events -----------------------------------------------------------------------------------
 
     async def _handle(self, event: StreamEvent) -> None:
+        if self._degraded_due is not None and self._now() >= self._degraded_due:
+            await self._degraded_resync()
         if isinstance(event, StreamState):
             self.state = event
             if self._on_state is not None:
@@ -156,28 +187,69 @@ class Synchronizer:
                 # Loaded since this connection went live: the frame only prunes what was deleted
                 # in between, and names ids created in between (their events may predate us).
                 self._loaded_on_connect = False
-                for conversation_id in self.store.apply_identifier_snapshot(event.ids):
-                    self._schedule_fetch(conversation_id)
-                return
-            if self.loaded.is_set():
-                self.store.apply_identifier_snapshot(event.ids)
-            await self.resync()
+                unknown = self.store.apply_identifier_snapshot(event.ids)
+                if len(unknown) > self._max_pending:
+                    self._degrade(f"the first frame named {len(unknown)} unknown ids")
+                else:
+                    for conversation_id in unknown:
+                        self._schedule_fetch(conversation_id)
+            else:
+                if self.loaded.is_set():
+                    self.store.apply_identifier_snapshot(event.ids)
+                await self.resync()
         elif isinstance(event, Changed):
-            self._schedule_fetch(event.id)
+            if self._degraded_due is None:  # else the pending reload covers it
+                self._schedule_fetch(event.id)
         elif isinstance(event, Deleted):
             task = self._fetches.pop(event.id, None)
             self._dirty.discard(event.id)
             if task is not None:
                 task.cancel()
             self.store.remove(event.id)
+        elif isinstance(event, Overflow):
+            self._degrade(f"the stream dropped events ({event.dropped} so far)")
         elif isinstance(event, Malformed):
             log.warning("identifier stream: %s", event.detail)
+        if self._degrade_requested:
+            await self._degraded_resync()
 
     def _schedule_fetch(self, conversation_id: str) -> None:
         if conversation_id in self._fetches:
             self._dirty.add(conversation_id)
             return
+        if self._degrade_requested or len(self._fetches) >= self._max_pending:
+            self._degrade(f"more than {self._max_pending} conversations to fetch")
+            return
         self._fetches[conversation_id] = asyncio.create_task(self._fetch(conversation_id))
+
+    def _degrade(self, reason: str) -> None:
+        """Give up per-id fetches for one bulk reload (run by `_handle` when it is due)."""
+        if not self._degrade_requested and self._degraded_due is None:
+            log.warning("pieces sync: %s; reloading in bulk instead", reason)
+        self._degrade_requested = True
+
+    async def _degraded_resync(self) -> None:
+        """Cancel the per-id fetches and reload in bulk now, or as soon as the spacing allows."""
+        self._degrade_requested = False
+        await self._cancel_fetches()
+        now = self._now()
+        if self._last_degraded_at is not None:
+            since = now - self._last_degraded_at
+            if since > 4 * self._degrade_spacing + self._max_retry_delay:
+                self._degrade_spacing = 1.0  # the last flood is long over
+            elif since < self._degrade_spacing:
+                self._degraded_due = self._last_degraded_at + self._degrade_spacing
+                # `run()` reloads after this long if no event comes first.
+                self._needs_resync = True
+                self._next_delay = self._degraded_due - now
+                return
+            else:
+                self._degrade_spacing = min(self._max_retry_delay, self._degrade_spacing * 2)
+        self._degraded_due = None
+        self._last_degraded_at = now
+        self.degraded_resyncs += 1
+        if not await self.resync():
+            self._degraded_due = now + self._next_delay
 
     async def _fetch(self, conversation_id: str) -> None:
         failures = 0
@@ -186,6 +258,8 @@ class Synchronizer:
                 self._dirty.discard(conversation_id)
                 try:
                     async with self._fetch_slots:
+                        await self._pace()
+                        started = self._now()
                         try:
                             conversation = await self.client.conversation(conversation_id)
                         except NotFound:
@@ -205,9 +279,25 @@ class Synchronizer:
                     self.store.upsert(conversation)
                 if conversation_id not in self._dirty:
                     return
+                # Changed again meanwhile: fetch once more, but not more often than this.
+                wait = started + self._refetch_interval - self._now()
+                if wait > 0:
+                    await asyncio.sleep(wait)
         finally:
             if self._fetches.get(conversation_id) is asyncio.current_task():
                 del self._fetches[conversation_id]
+
+    async def _pace(self) -> None:
+        """Space fetch starts `1 / max_fetch_rate` apart."""
+        now = self._now()
+        start = max(now, self._next_fetch_at)
+        self._next_fetch_at = start + self._fetch_spacing
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
 
     def _retry_after(self, failures: int) -> float:
         return min(self._max_retry_delay, self._retry_delay * 2.0 ** min(failures - 1, 30))

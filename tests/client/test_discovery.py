@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable
 
-from pieces_tui.client.discovery import DEFAULT_PORTS, candidate_urls, discover
+from pieces_tui.client.discovery import DEFAULT_PORTS, candidate_urls, discover, find_server
 from pieces_tui.server import EmbeddedServer
+from pieces_tui.server.version import SERVER_VERSION
 
 from .helpers import free_port
 
@@ -67,3 +69,84 @@ async def test_lowest_answering_port_wins(make_server: Callable[..., EmbeddedSer
     make_server(port=low)
     found = await discover(None, {}, ports=range(low, DEFAULT_PORTS.stop), timeout=5)
     assert found == f"http://127.0.0.1:{low}"
+
+
+class FakeServer:
+    """A loopback HTTP server answering fixed bodies by path (what a real Pieces OS never does:
+    HTML, or health without a version), for as long as the `async with` lasts."""
+
+    def __init__(self, port: int, answers: dict[str, tuple[str, str]]) -> None:
+        self.port = port
+        self.answers = answers  # path -> (content type, body)
+        self._server: asyncio.Server | None = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await reader.readuntil(b"\r\n\r\n")
+            path = request.split(b" ", 2)[1].decode()
+            content_type, body = self.answers.get(path, ("text/plain", "not found"))
+            status = "200 OK" if path in self.answers else "404 Not Found"
+            data = body.encode()
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+                + data
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+    async def __aenter__(self) -> FakeServer:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+HTML = {
+    "/.well-known/health": ("text/html", "<!doctype html><title>ok</title>"),
+    "/.well-known/version": ("text/html", "<html>1.0</html>"),
+}
+HEALTH_ONLY = {"/.well-known/health": ("text/plain", "ok")}
+
+
+async def test_html_is_not_pieces_os_and_a_real_one_is_preferred(
+    make_server: Callable[..., EmbeddedServer],
+) -> None:
+    html_port, health_port, real_port = free_ports_in_range(3)
+    server = make_server(port=real_port)
+    async with FakeServer(html_port, HTML), FakeServer(health_port, HEALTH_ONLY):
+        found = await find_server(None, {}, ports=range(html_port, real_port + 1), timeout=5)
+    assert found.url == server.url
+    assert found.source == "probe"
+    assert found.version == SERVER_VERSION
+    assert found.summary == f"Pieces OS {found.version} at 127.0.0.1:{real_port}"
+    reasons = {c.url: c.reason for c in found.rejected}
+    assert "HTML" in reasons[f"http://127.0.0.1:{html_port}"]
+    assert "version" in reasons[f"http://127.0.0.1:{health_port}"]
+
+
+async def test_only_html_answers_means_none_and_says_so() -> None:
+    (port,) = free_ports_in_range(1)
+    async with FakeServer(port, HTML):
+        found = await find_server(None, {}, ports=range(port, port + 1), timeout=5)
+        assert await discover(None, {}, ports=range(port, port + 1), timeout=5) is None
+    assert found.url is None
+    assert "HTML" in found.summary and f"127.0.0.1:{port}" in found.summary
+
+
+async def test_health_without_a_version_is_a_last_resort() -> None:
+    (port,) = free_ports_in_range(1)
+    async with FakeServer(port, HEALTH_ONLY):
+        found = await find_server(None, {}, ports=range(port, port + 1), timeout=5)
+    assert found.url == f"http://127.0.0.1:{port}" and found.version is None
+    assert "no Pieces OS version" in found.summary
+
+
+async def test_explicit_and_environment_are_reported() -> None:
+    assert (await find_server("http://x:1/", {})).summary == "http://x:1 (given with --url)"
+    found = await find_server(None, {"PIECES_OS_URL": "http://y:2"})
+    assert (found.url, found.source) == ("http://y:2", "environment")

@@ -39,7 +39,7 @@ async def test_snapshot_changed_deleted(server: EmbeddedServer) -> None:
         stream = IdentifierStream(server.url)
         try:
             assert await next_event(stream, StreamState, skip_states=False) == StreamState(
-                "connecting"
+                "connecting", timeout=5.0
             )
             assert await next_event(stream, StreamState, skip_states=False) == StreamState("live")
             assert await next_event(stream, Snapshot) == Snapshot([existing.id])
@@ -121,18 +121,24 @@ async def test_backoff_full_jitter_and_offline() -> None:
     )
     states: list[StreamState] = []
     try:
-        while len(states) < 7:
+        while len(states) < 13:
             event = await next_event(stream, StreamState, skip_states=False)
             assert isinstance(event, StreamState)
             states.append(event)
     finally:
         await stream.aclose()
-    assert states[0] == StreamState("connecting")
-    retries = states[1:]
+    # Every attempt is announced as under way, with its open timeout: a status line never says
+    # "next in 0.2 s" while the app is waiting out a handshake.
+    attempts = states[0::2]
+    assert [s.state for s in attempts] == ["connecting"] * 7
+    assert [s.attempt for s in attempts] == [0, 1, 2, 3, 4, 5, 6]
+    assert all(s.timeout == 5.0 and s.delay == 0 for s in attempts)
+    retries = states[1::2]
     assert [s.attempt for s in retries] == [1, 2, 3, 4, 5, 6]
     assert [s.delay for s in retries] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
     assert [s.state for s in retries] == ["reconnecting", "reconnecting"] + ["offline"] * 4
     assert all(s.error for s in retries)
+    assert all(s.timeout == 5.0 for s in retries)
     assert delays[:6] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
     # Full jitter: the delay is uniform in [0, ceiling].
     jittered = IdentifierStream("http://127.0.0.1:1", random=lambda: 0.5, max_delay=10)
@@ -167,3 +173,37 @@ async def test_reconnects_after_restart_and_resets_backoff(
         await asyncio.wait_for(restarted_snapshot(), 15)
     finally:
         await stream.aclose()
+
+
+async def test_restarts_it_recovers_from_are_not_offline(server: EmbeddedServer) -> None:
+    # Each retry waits until the server is back, so every attempt opens; the connections are
+    # lost within `healthy_after` (the clock never moves), which used to add up to "offline".
+    up = asyncio.Event()
+    up.set()
+
+    async def sleep_until_up(delay: float) -> None:
+        await up.wait()
+
+    stream = IdentifierStream(
+        server.url, offline_after=3, sleep=sleep_until_up, clock=lambda: 0.0, base_delay=0.01
+    )
+    states: list[StreamState] = []
+    try:
+        assert await next_event(stream, Snapshot) == Snapshot([])
+        for _ in range(4):
+            up.clear()
+            await asyncio.to_thread(server.stop)
+            while True:
+                event = await next_event(stream, StreamState, skip_states=False)
+                assert isinstance(event, StreamState)
+                states.append(event)
+                if event.state in ("reconnecting", "offline"):
+                    break
+            await asyncio.to_thread(server.start)
+            up.set()
+            assert await next_event(stream, Snapshot) == Snapshot([])
+    finally:
+        await stream.aclose()
+    lost = [s for s in states if s.state in ("reconnecting", "offline")]
+    assert [s.state for s in lost] == ["reconnecting"] * 4
+    assert [s.attempt for s in lost] == [1, 1, 1, 1]

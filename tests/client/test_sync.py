@@ -65,7 +65,7 @@ async def test_initial_load_and_live_changes(demo_server: EmbeddedServer) -> Non
         async with Running(sync):
             assert len(store) > 0
             assert await store_matches_server(store, client)
-            assert states[:2] == [StreamState("connecting"), StreamState("live")]
+            assert [s.state for s in states[:2]] == ["connecting", "live"]
 
             created = await client.create_conversation("Brand new")
             await wait_until(lambda: store.index_of(created.id) == 0, what="new at the top")

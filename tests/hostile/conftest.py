@@ -132,6 +132,10 @@ FORBIDDEN = re.compile(
     "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u180e\ufff9-\ufffb"
     "\U000e0000-\U000e007f"
     "\ud800-\udfff"
+    # The width policy (sanitize.py, section 3): fillers, skin-tone modifiers, presentation
+    # selectors and noncharacters never reach the screen.
+    "\u115f\u1160\u3164\uffa0\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\ufdd0-\ufdef\ufffe\uffff"
+    "\U0001fffe\U0001ffff\U0010fffe\U0010ffff"
     "]"
 )
 # What Textual itself writes around the text: SGR attributes and cursor positioning.

@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from pieces_tui.sanitize import clean_text
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.server import EmbeddedServer
 from pieces_tui.widgets.conversation_list import ConversationList
@@ -50,7 +51,10 @@ TEXT = st.one_of(ANY_TEXT, HOSTILE_TEXT)
 def visible_characters(text: str) -> list[str]:
     """The characters a reader must see, in order: printable, not whitespace, not a character
     the policy removes."""
-    return [c for c in text if c.isprintable() and not c.isspace() and not FORBIDDEN.match(c)]
+    # The width policy removes or replaces more (sanitize.py, section 3; its own tests are in
+    # test_width.py): what it keeps is what must be seen.
+    kept = clean_text(text)
+    return [c for c in kept if c.isprintable() and not c.isspace() and not FORBIDDEN.match(c)]
 
 
 def is_subsequence(needed: list[str], shown: str) -> bool:

@@ -41,10 +41,13 @@ from pieces_tui.sanitize import clean_line, clean_text
         # Zero-width and invisible format characters are removed...
         ("a\u200bb\u2060c\ufeffd\u180ee\u2061f", "abcdef"),
         ("hidden\U000e0041\U000e0042\U000e007f", "hidden"),  # tag characters
-        # ... but joiners, variation selectors and combining marks stay.
-        ("\U0001f468\u200d\U0001f469", "\U0001f468\u200d\U0001f469"),
+        # ... but non-joiners between letters, variation selectors and combining marks stay
+        # (the width policy drops U+200D and VS15/VS16: tests/hostile/test_width.py)
+        ("\U0001f468\u200d\U0001f469", "\U0001f468\U0001f469"),
+        ("\u0915\u094d\u200c\u0937", "\u0915\u094d\u200c\u0937"),
         ("\u0645\u200c\u0627", "\u0645\u200c\u0627"),
-        ("\u2764\ufe0f e\u0301", "\u2764\ufe0f e\u0301"),
+        ("\u2764\ufe0f e\u0301", "\u2764 e\u0301"),
+        ("\u845b\U000e0100", "\u845b\U000e0100"),
         # Lone surrogates are made visible.
         ("a\ud800b\udfffc", "a\ufffdb\ufffdc"),
         # Markup is not this module's business: it is never parsed, so it stays as text.
