@@ -281,14 +281,6 @@ class Conversation(WireModel):
     def website_ids(self) -> list[str]:
         return self.websites.ids() if self.websites is not None else []
 
-    @property
-    def display_name(self) -> str:
-        """The name, or a stand-in built from the creation time when it has none."""
-        name = (self.name or "").strip()
-        if name:
-            return name
-        return f"Untitled conversation ({self.created.value:%Y-%m-%d %H:%M})"
-
 
 class Conversations(WireModel):
     iterable: list[Conversation]

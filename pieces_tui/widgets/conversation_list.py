@@ -1,16 +1,16 @@
 """The sidebar: a virtualised list of conversations built on Textual's Line API.
 
 Only the rows on screen are ever rendered, so showing, scrolling and updating a list of 50,000
-conversations costs about the same as a list of 50. Rows are kept in store order (newest `updated`
-first, ties broken by ascending id) in a plain list with a parallel list of sort keys, so an upsert
-finds its place with `bisect` instead of re-sorting.
+conversations costs about the same as a list of 50. Rows are kept in store order (each row's own
+`sort_key`, the store's one key: newest `updated` first, ties broken by ascending id) in a plain
+list with a parallel list of keys, so an upsert finds its place with `bisect` instead of re-sorting.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import ClassVar, Protocol
 
 from rich.style import Style
@@ -24,8 +24,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
-from pieces_tui.timefmt import relative_time
+from pieces_tui.timefmt import relative_time, utc_now
 
 __all__ = ["ConversationList", "ConversationRowLike"]
 
@@ -45,21 +46,16 @@ class ConversationRowLike(Protocol):
     @property
     def message_count(self) -> int: ...
 
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        """Ascending order of this key is display order (the store's one sort key)."""
+        ...
+
 
 # --- ordering -------------------------------------------------------------------------------------
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
 _SortKey = tuple[int, str]
-
-
-def _sort_key(row: ConversationRowLike) -> _SortKey:
-    """Store order as one ascending key: newest first, then id ascending (exact to the µs)."""
-    updated = row.updated
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=UTC)
-    return (-((updated - _EPOCH) // _MICROSECOND), row.id)
+"""The rows' own `sort_key`: ascending order is store order (newest first, then id)."""
 
 
 class _SortedRows:
@@ -99,14 +95,8 @@ def _message_count_label(count: int) -> str:
     return "1 message" if count == 1 else f"{count:,} messages"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 ROW_HEIGHT = 2
 """Lines per conversation: the name, then the dim metadata line."""
-
-UNTITLED = "Untitled conversation"
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -216,7 +206,7 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         rows: Iterable[ConversationRowLike] = (),
         *,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -284,7 +274,7 @@ class ConversationList(ScrollView, can_focus=True):
 
         by_id: dict[str, tuple[_SortKey, ConversationRowLike]] = {}
         for row in rows:  # a repeated id keeps its last version
-            by_id[row.id] = (_sort_key(row), row)
+            by_id[row.id] = (row.sort_key, row)
         pairs = sorted(by_id.values(), key=lambda pair: pair[0])  # linear for store-ordered input
         self._by_id = by_id
         self._all = _SortedRows([key for key, _ in pairs], [row for _, row in pairs])
@@ -321,7 +311,7 @@ class ConversationList(ScrollView, can_focus=True):
             if old_view_index is not None:
                 scroll_y = self._scroll_after_removal(old_view_index, scroll_y)
 
-        key = _sort_key(row)
+        key = row.sort_key
         self._by_id[row.id] = (key, row)
         index = self._all.insert(key, row)
         if view_is_all:
