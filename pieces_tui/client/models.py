@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 __all__ = [
     "Annotation",
@@ -42,8 +42,6 @@ __all__ = [
     "ReferencedWebsite",
     "SeededConversation",
     "SeededConversationMessage",
-    "StreamedIdentifier",
-    "StreamedIdentifiers",
     "Website",
 ]
 
@@ -452,20 +450,3 @@ class Website(WireModel):
     name: str | None = None
     created: GroupedTimestamp | None = None
     updated: GroupedTimestamp | None = None
-
-
-# -- the identifier stream ------------------------------------------------------------------------
-
-
-class StreamedIdentifier(WireModel):
-    conversation: ReferencedConversation | None = None
-    deleted: bool | None = None
-    asset: ReferencedAsset | None = None
-    annotation: ReferencedAnnotation | None = None
-    conversation_message: ReferencedConversationMessage | None = Field(
-        default=None, alias="conversationMessage"
-    )
-
-
-class StreamedIdentifiers(WireModel):
-    iterable: list[StreamedIdentifier]

@@ -25,9 +25,10 @@ from pieces_tui.client.models import (
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
-    StreamedIdentifiers,
     Website,
 )
+
+from .helpers import StreamedIdentifiers
 
 
 class _Sdk:
