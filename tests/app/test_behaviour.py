@@ -156,11 +156,15 @@ async def test_create_from_asset_with_search(demo_server, make_app) -> None:
             assets = await client.assets()
         target = assets[-1]
         await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, NewConversationScreen) and app.screen.is_mounted
+        )
         screen = app.screen
         screen.query_one("#from-asset", RadioButton).value = True
         options = screen.query_one("#assets", OptionList)
-        await wait_until(pilot, lambda: options.option_count == len(assets))
+        # Every asset with its text is one large answer: generous on a loaded machine (this
+        # waited more than 10 s once, beside five other test runs on 2 cores).
+        await wait_until(pilot, lambda: options.option_count == len(assets), 60)
         search = screen.query_one("#asset-search", Input)
         search.value = (target.name or "")[:6]
         await wait_until(pilot, lambda: options.option_count >= 1)
