@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import Static
 
+from pieces_tui.client.summaries import sort_key
 from pieces_tui.widgets import ConversationList
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -30,6 +31,10 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return sort_key(self.updated, self.id)
 
 
 def make_rows(count: int, salt: str = "") -> list[Row]:

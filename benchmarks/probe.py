@@ -249,7 +249,7 @@ async def live_changes(
     samples: int,
 ) -> dict[str, Any]:
     parent = Parent()
-    listing = app.conversation_list
+    listing = app.main_screen.conversation_list
     in_app: dict[str, list[float]] = {}
     server_part: dict[str, list[float]] = {}
     ops = ["create", "rename", "message", "delete"]
@@ -290,7 +290,7 @@ async def _press_timed(
 async def keypresses(
     app: Any, pilot: Pilot[Any], frames: Frames, handled: list[float], samples: int
 ) -> dict[str, Any]:
-    app.conversation_list.focus()
+    app.main_screen.conversation_list.focus()
     await pilot.pause()
     moves: list[float] = []
     for i in range(samples):
@@ -309,7 +309,7 @@ async def keypresses(
             typing.append(latency)
     await pilot.press("escape")
     await pilot.pause()
-    app.conversation_list.focus()
+    app.main_screen.conversation_list.focus()
     await pilot.pause()
     return {"move": summary(moves), "filter": summary(typing)}
 
@@ -318,7 +318,7 @@ async def burst(
     app: Any, pilot: Pilot[Any], frames: Frames, handled: list[float]
 ) -> dict[str, Any]:
     parent = Parent()
-    listing = app.conversation_list
+    listing = app.main_screen.conversation_list
     await parent.ask(op="burst_start", count=1000, seconds=1.0)
     latencies: list[float] = []
     i = 0
@@ -336,7 +336,7 @@ async def burst(
         from pieces_tui.state.store import ConversationStore
 
         reference = ConversationStore()
-        reference.apply_summaries(await app.client.conversation_summaries())
+        reference.apply_summaries(await app.connection.client.conversation_summaries())
         truth = reference.ordered()
         if listing.row_count != len(truth):
             return False
@@ -378,8 +378,8 @@ async def open_conversations(app: Any, pilot: Pilot[Any], frames: Frames) -> dic
 
     parent = Parent()
     ids: dict[str, str] = (await parent.ask(op="big_ids"))["ids"]
-    listing = app.conversation_list
-    detail = app.detail
+    listing = app.main_screen.conversation_list
+    detail = app.main_screen.detail
     other = listing.row_at(min(10, listing.row_count - 1)).id
     out: dict[str, Any] = {}
     for size, cid in ids.items():

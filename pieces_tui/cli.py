@@ -13,7 +13,7 @@ from pieces_tui import __version__
 
 if TYPE_CHECKING:
     from pieces_tui.app import PiecesApp
-    from pieces_tui.config import Settings
+    from pieces_tui.config import Settings, Timings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,13 +58,16 @@ def create_app(
     settings: Settings | None = None,
     now: Callable[[], datetime] | None = None,
     discover_hosts: bool = True,
+    timings: Timings | None = None,
 ) -> PiecesApp:
     """The one app factory, used by the command line, the tests and the screenshot script.
 
-    `now` fixes the clock (relative times) and `settings` the config file, for tests.
+    `now` fixes the clock (relative times), `settings` the config file and `timings` the
+    network timeouts, retries and the detail pane's settle time, for tests.
     """
-    from pieces_tui.app import PiecesApp, utc_now
-    from pieces_tui.demo import DemoServer
+    from pieces_tui.app import PiecesApp
+    from pieces_tui.demo_runner import DemoServer
+    from pieces_tui.timefmt import utc_now
 
     demo_server = DemoServer(db, seed=seed) if demo else None
     return PiecesApp(
@@ -73,6 +76,7 @@ def create_app(
         settings=settings,
         now=now or utc_now,
         discover_hosts=discover_hosts,
+        timings=timings,
     )
 
 

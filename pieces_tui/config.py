@@ -45,3 +45,21 @@ class Settings:
             json.dump(data, handle, indent=2)
             handle.write("\n")
         os.replace(tmp, self.path)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Network and UI timings, in seconds: one object handed to the app factory.
+
+    The defaults suit a real Pieces OS; tests pass shorter ones so that a run of reconnects or
+    timeouts takes seconds."""
+
+    request_timeout: float = 10.0
+    """Allowed for one request, and for opening the live stream."""
+    retry_delay: float = 0.25
+    """First delay before reconnecting or retrying; it doubles per failure up to `retry_cap`."""
+    retry_cap: float = 10.0
+    stream_keepalive: float = 5.0
+    """Between pings on the live stream, and allowed for their answer."""
+    detail_settle: float = 0.1
+    """How long the highlight must rest, while it keeps moving, before the detail pane follows."""

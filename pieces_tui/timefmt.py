@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["absolute_time", "relative_time"]
+__all__ = ["absolute_time", "relative_time", "utc_now"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -67,3 +67,8 @@ def relative_time(when: datetime, now: datetime) -> str:
 def absolute_time(when: datetime) -> str:
     """Format `when` as an unambiguous UTC timestamp, e.g. "2026-11-20 09:00 UTC"."""
     return _as_utc(when).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: the one clock of the app (tests inject a frozen one instead)."""
+    return datetime.now(UTC)

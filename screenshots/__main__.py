@@ -25,15 +25,16 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 async def _ready(pilot: Pilot[None], app: PiecesApp) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
+    main = app.main_screen
     while not (
         len(app.store)
-        and app.detail.conversation_id == app.conversation_list.highlighted_id
-        and not app.detail.loading
+        and main.detail.conversation_id == main.conversation_list.highlighted_id
+        and not main.detail.loading
     ):
         if loop.time() > deadline:
             raise SystemExit("the app did not load the demo data within 20 s")
         await pilot.pause(0.02)
-    app.status.source = "http://127.0.0.1:39300"
+    app.main_screen.source = "http://127.0.0.1:39300"
     await pilot.pause()
 
 
@@ -65,7 +66,7 @@ async def _main() -> None:
             app = pilot.app
             assert isinstance(app, PiecesApp)
             longest = max(app.store.ordered(), key=lambda row: row.message_count)
-            app.conversation_list.highlight(longest.id)
+            app.main_screen.conversation_list.highlight(longest.id)
             await pilot.pause(0.5)
             await pilot.press("enter")
 

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 
 
@@ -28,3 +30,19 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within} s: {what or condition}")
         await pilot.pause(0.01)
+
+
+class Notices:
+    """Every notification an app raised, recorded from its `Notify` messages: pass it as
+    `run_test(message_hook=...)`. Unlike the toasts on screen, none expires before a test
+    counts it (a busy machine can take longer than a toast's timeout between two checks)."""
+
+    def __init__(self) -> None:
+        self.all: list[Notification] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.all.append(message.notification)
+
+    def texts(self, severity: str | None = None) -> list[str]:
+        return [f"{n.title}: {n.message}" for n in self.all if severity in (None, n.severity)]

@@ -54,6 +54,7 @@ def test_settings_round_trip_and_tolerate_a_broken_file(tmp_path: Path) -> None:
 
 def test_styles_are_found() -> None:
     assert (styles_dir() / "app.tcss").is_file()
+    assert (styles_dir() / "detail.tcss").is_file()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 __all__ = [
     "Annotation",
@@ -45,8 +45,6 @@ __all__ = [
     "ReferencedWebsite",
     "SeededConversation",
     "SeededConversationMessage",
-    "StreamedIdentifier",
-    "StreamedIdentifiers",
     "Website",
     "is_known_annotation_type",
     "is_known_role",
@@ -323,14 +321,6 @@ class Conversation(WireModel):
     def website_ids(self) -> list[str]:
         return self.websites.ids() if self.websites is not None else []
 
-    @property
-    def display_name(self) -> str:
-        """The name, or a stand-in built from the creation time when it has none."""
-        name = (self.name or "").strip()
-        if name:
-            return name
-        return f"Untitled conversation ({self.created.value:%Y-%m-%d %H:%M})"
-
 
 class Conversations(WireModel):
     iterable: list[Conversation]
@@ -502,20 +492,3 @@ class Website(WireModel):
     name: str | None = None
     created: GroupedTimestamp | None = None
     updated: GroupedTimestamp | None = None
-
-
-# -- the identifier stream ------------------------------------------------------------------------
-
-
-class StreamedIdentifier(WireModel):
-    conversation: ReferencedConversation | None = None
-    deleted: bool | None = None
-    asset: ReferencedAsset | None = None
-    annotation: ReferencedAnnotation | None = None
-    conversation_message: ReferencedConversationMessage | None = Field(
-        default=None, alias="conversationMessage"
-    )
-
-
-class StreamedIdentifiers(WireModel):
-    iterable: list[StreamedIdentifier]

@@ -13,7 +13,13 @@ from pydantic import ValidationError
 
 from pieces_tui.client.models import Conversation, Conversations, ConversationType, _as_utc
 
-__all__ = ["ConversationSummary", "SortKey", "SummaryList", "conversation_summaries_json"]
+__all__ = [
+    "ConversationSummary",
+    "SortKey",
+    "SummaryList",
+    "conversation_summaries_json",
+    "sort_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +28,13 @@ _MICROSECOND = timedelta(microseconds=1)
 
 SortKey = tuple[int, str]
 """(-updated in microseconds since the epoch, id): ascending order = newest first, then by id."""
+
+
+def sort_key(updated: datetime, conversation_id: str) -> SortKey:
+    """The one display order of conversations, as an ascending key (exact to the µs)."""
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=UTC)
+    return (-((updated - _EPOCH) // _MICROSECOND), conversation_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +61,7 @@ class ConversationSummary:
 
     @property
     def sort_key(self) -> SortKey:
-        return (-((self.updated - _EPOCH) // _MICROSECOND), self.id)
+        return sort_key(self.updated, self.id)
 
 
 _CONVERSATION_TYPES = frozenset(member.value for member in ConversationType)

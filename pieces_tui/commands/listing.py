@@ -32,6 +32,7 @@ from pieces_tui.commands.common import (
 )
 from pieces_tui.export import dumps
 from pieces_tui.export.markdown import iso
+from pieces_tui.labels import conversation_title
 from pieces_tui.sanitize import clean_line
 
 PROG = "pieces-tui list"
@@ -101,7 +102,7 @@ def _fields(conversation: Conversation) -> list[str]:
         iso(conversation.updated.value),
         str(conversation.message_count),
         "*" if conversation.favorited else "",
-        clean_line(conversation.display_name),
+        clean_line(conversation_title(conversation.name, conversation.created.value)),
     ]
 
 

@@ -38,6 +38,7 @@ from pieces_tui.export.document import PAGE_SIZE, ExportDocument, Progress, fetc
 from pieces_tui.export.markdown import to_markdown
 from pieces_tui.export.names import claim_new_path, safe_file_name, safe_stem
 from pieces_tui.export.wire_json import dumps, to_json, to_wire
+from pieces_tui.labels import conversation_title
 
 __all__ = [
     "PAGE_SIZE",
@@ -91,7 +92,10 @@ class ExportResult:
 
 def render_document(document: ExportDocument, fmt: Format) -> Rendered:
     text = to_markdown(document) if fmt is Format.MARKDOWN else to_json(document)
-    name = safe_file_name(document.conversation.display_name, fmt.extension)
+    name = safe_file_name(
+        conversation_title(document.conversation.name, document.conversation.created.value),
+        fmt.extension,
+    )
     return Rendered(text, name, document)
 
 

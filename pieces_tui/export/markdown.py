@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from pieces_tui.client.models import AnnotationType
 from pieces_tui.export.document import ExportDocument
+from pieces_tui.labels import conversation_title
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.timefmt import absolute_time
 
@@ -80,7 +81,10 @@ def _autolink(url: str) -> str:
 def to_markdown(document: ExportDocument) -> str:
     """The Markdown text of `document` (ends with one newline)."""
     conversation = document.conversation
-    lines = [f"# {clean_line(conversation.display_name)}", ""]
+    lines = [
+        f"# {clean_line(conversation_title(conversation.name, conversation.created.value))}",
+        "",
+    ]
     lines.append(f"- **ID:** {_inline_code(clean_line(conversation.id))}")
     lines.append(f"- **Created:** {iso(conversation.created.value)}")
     lines.append(f"- **Updated:** {iso(conversation.updated.value)}")

@@ -35,7 +35,6 @@ from typing import Literal
 
 from pieces_tui.client.errors import NotFound, PiecesError
 from pieces_tui.client.http import PiecesClient
-from pieces_tui.sanitize import clean_line
 from pieces_tui.state.store import ConversationStore, ConversationSummary
 
 __all__ = [
@@ -57,8 +56,10 @@ _NAME_WIDTH = 40
 
 
 def display_name(name: str | None, *, width: int = _NAME_WIDTH) -> str:
-    """A conversation's name for a plain-text notice: cleaned, on one line, quoted, shortened."""
-    text = " ".join(clean_line(name or "").split()) or "Untitled"
+    """A conversation's name for a plain-text notice: on one line, quoted, shortened. Not cleaned
+    of control characters here (no Rich in state/): show it through the app's `notify`, which
+    cleans every toast."""
+    text = " ".join((name or "").split()) or "Untitled"
     if len(text) > width:
         text = text[: width - 1] + "…"
     return f"“{text}”"
@@ -135,7 +136,7 @@ class DeleteSummary:
                 f"anyway: {self._names(self.changed)}."
             )
         if self.failed:
-            reason = clean_line(self.failed[0].reason)[:300]
+            reason = " ".join(self.failed[0].reason.split())[:300]
             if len(self.failed) == 1:
                 name = display_name(self.failed[0].name)
                 parts.append(f"Could not delete {name} (back in the list): {reason}")

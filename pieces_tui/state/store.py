@@ -1,17 +1,21 @@
 """The in-memory view of all conversations, ordered for the sidebar, reporting exact changes.
 
 `ConversationStore` keeps one `ConversationSummary` per conversation, ordered by `updated`
-(newest first), ties broken by id, plus the full `Conversation` model by id. Every mutation
-returns a `StoreChange` and hands it to each subscribed listener (when it is not empty).
+(newest first), ties broken by id, plus the full `Conversation` model by id when one was
+fetched (the detail pane reuses it instead of asking again). Every mutation returns a
+`StoreChange` and hands it to each subscribed listener (when it is not empty).
+
+Who listens: the UI's `pieces_tui.connection.Connection`, which only notes the ids and posts a
+Textual message. A listener that raises stops the mutation's caller (it is not swallowed), so a
+bug there fails the worker that wrote and is reported, instead of leaving a silently stale list.
 
 Ordering uses a sorted list of keys and `bisect`: finding a row is O(log n); inserting or removing
 one shifts the list (a memmove), which stays cheap at the tens of thousands of rows we expect.
-No Textual here: the UI subscribes and turns changes into widget updates.
+No Textual here.
 """
 
 from __future__ import annotations
 
-import logging
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,8 +24,6 @@ from pieces_tui.client.models import Conversation
 from pieces_tui.client.summaries import ConversationSummary, SortKey
 
 __all__ = ["ConversationStore", "ConversationSummary", "Held", "StoreChange", "StoreListener"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,8 @@ class ConversationStore:
         return self._by_id.get(conversation_id)
 
     def conversation(self, conversation_id: str) -> Conversation | None:
-        """The full model last seen for this id."""
+        """The full model last seen for this id (None after a lean bulk load, until the id is
+        fetched again: the detail loader then asks the server)."""
         return self._full.get(conversation_id)
 
     def index_of(self, conversation_id: str) -> int | None:
@@ -117,10 +120,7 @@ class ConversationStore:
     def _notify(self, change: StoreChange) -> StoreChange:
         if change:
             for listener in list(self._listeners):
-                try:
-                    listener(change)
-                except Exception:  # one bad listener must not starve the others
-                    log.exception("conversation store listener failed")
+                listener(change)
         return change
 
     # -- writing ----------------------------------------------------------------------------------

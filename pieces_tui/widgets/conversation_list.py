@@ -1,17 +1,17 @@
 """The sidebar: a virtualised list of conversations built on Textual's Line API.
 
 Only the rows on screen are ever rendered, so showing, scrolling and updating a list of 50,000
-conversations costs about the same as a list of 50. Rows are kept in store order (newest `updated`
-first, ties broken by ascending id) in a plain list with a parallel list of sort keys, so an upsert
-finds its place with `bisect` instead of re-sorting.
+conversations costs about the same as a list of 50. Rows are kept in store order (each row's own
+`sort_key`, the store's one key: newest `updated` first, ties broken by ascending id) in a plain
+list with a parallel list of keys, so an upsert finds its place with `bisect` instead of re-sorting.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Protocol
+from datetime import datetime
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -24,89 +24,22 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
-from pieces_tui.timefmt import relative_time
+from pieces_tui.timefmt import relative_time, utc_now
+from pieces_tui.widgets.list_rows import (
+    ConversationRowLike,
+    RowKey,
+    SortedRows,
+    find_all,
+    message_count_label,
+)
 
 __all__ = ["ConversationList", "ConversationRowLike"]
 
 
-class ConversationRowLike(Protocol):
-    """What the list needs from a conversation (the store's `ConversationSummary` fits)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def name(self) -> str | None: ...
-
-    @property
-    def updated(self) -> datetime: ...
-
-    @property
-    def message_count(self) -> int: ...
-
-
-# --- ordering -------------------------------------------------------------------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-_SortKey = tuple[int, str]
-
-
-def _sort_key(row: ConversationRowLike) -> _SortKey:
-    """Store order as one ascending key: newest first, then id ascending (exact to the µs)."""
-    updated = row.updated
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=UTC)
-    return (-((updated - _EPOCH) // _MICROSECOND), row.id)
-
-
-class _SortedRows:
-    """Rows in key order with a parallel key list for O(log n) lookups."""
-
-    __slots__ = ("keys", "rows")
-
-    def __init__(
-        self,
-        keys: list[_SortKey] | None = None,
-        rows: list[ConversationRowLike] | None = None,
-    ) -> None:
-        self.keys: list[_SortKey] = keys if keys is not None else []
-        self.rows: list[ConversationRowLike] = rows if rows is not None else []
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def find(self, key: _SortKey) -> int | None:
-        index = bisect_left(self.keys, key)
-        if index < len(self.keys) and self.keys[index] == key:
-            return index
-        return None
-
-    def insert(self, key: _SortKey, row: ConversationRowLike) -> int:
-        index = bisect_left(self.keys, key)
-        self.keys.insert(index, key)
-        self.rows.insert(index, row)
-        return index
-
-    def pop(self, index: int) -> None:
-        del self.keys[index]
-        del self.rows[index]
-
-
-def _message_count_label(count: int) -> str:
-    return "1 message" if count == 1 else f"{count:,} messages"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 ROW_HEIGHT = 2
 """Lines per conversation: the name, then the dim metadata line."""
-
-UNTITLED = "Untitled conversation"
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -216,7 +149,7 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         rows: Iterable[ConversationRowLike] = (),
         *,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -233,10 +166,10 @@ class ConversationList(ScrollView, can_focus=True):
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._now = now
-        self._all = _SortedRows()
+        self._all = SortedRows()
         self._view = self._all
         """The rows on show: `_all` itself when no filter is active."""
-        self._by_id: dict[str, tuple[_SortKey, ConversationRowLike]] = {}
+        self._by_id: dict[str, tuple[RowKey, ConversationRowLike]] = {}
         self._highlighted_id: str | None = None
         self._needle = ""
         self._strip_cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(1024)
@@ -282,12 +215,12 @@ class ConversationList(ScrollView, can_focus=True):
         old_screen_y = None if old_index is None else old_index * ROW_HEIGHT - self.scroll_offset.y
         old_entry = None if self._highlighted_id is None else self._by_id.get(self._highlighted_id)
 
-        by_id: dict[str, tuple[_SortKey, ConversationRowLike]] = {}
+        by_id: dict[str, tuple[RowKey, ConversationRowLike]] = {}
         for row in rows:  # a repeated id keeps its last version
-            by_id[row.id] = (_sort_key(row), row)
+            by_id[row.id] = (row.sort_key, row)
         pairs = sorted(by_id.values(), key=lambda pair: pair[0])  # linear for store-ordered input
         self._by_id = by_id
-        self._all = _SortedRows([key for key, _ in pairs], [row for _, row in pairs])
+        self._all = SortedRows([key for key, _ in pairs], [row for _, row in pairs])
         self._view = self._build_view()
 
         new_index = self._index_in_view(self._highlighted_id)
@@ -321,7 +254,7 @@ class ConversationList(ScrollView, can_focus=True):
             if old_view_index is not None:
                 scroll_y = self._scroll_after_removal(old_view_index, scroll_y)
 
-        key = _sort_key(row)
+        key = row.sort_key
         self._by_id[row.id] = (key, row)
         index = self._all.insert(key, row)
         if view_is_all:
@@ -447,7 +380,7 @@ class ConversationList(ScrollView, can_focus=True):
     def _render_row(self, row: ConversationRowLike, width: int) -> tuple[Strip, Strip]:
         highlighted = row.id == self._highlighted_id
         meta = (
-            f"{relative_time(row.updated, self._now())} · {_message_count_label(row.message_count)}"
+            f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
         cache_key = (row.id, row.name, meta, width, highlighted, self.has_focus, self._needle)
         cached = self._strip_cache.get(cache_key)
@@ -468,7 +401,7 @@ class ConversationList(ScrollView, can_focus=True):
             name = Text(display, style=base_style)
             if self._needle:
                 match_style = get_style(*base_classes, "conversation-list--match").rich_style
-                for start, end in _find_all(display, self._needle):
+                for start, end in find_all(display, self._needle):
                     name.stylize(match_style, start, end)
         name.truncate(inner, overflow="ellipsis")
         meta_text = Text(meta, style=get_style(*base_classes, "conversation-list--meta").rich_style)
@@ -494,18 +427,18 @@ class ConversationList(ScrollView, can_focus=True):
             return True
         return row.name is not None and self._needle in clean_line(row.name).lower()
 
-    def _build_view(self) -> _SortedRows:
+    def _build_view(self) -> SortedRows:
         if not self._needle:
             return self._all
         needle = self._needle
-        keys: list[_SortKey] = []
+        keys: list[RowKey] = []
         rows: list[ConversationRowLike] = []
         for key, row in zip(self._all.keys, self._all.rows, strict=True):
             name = row.name
             if name is not None and needle in clean_line(name).lower():
                 keys.append(key)
                 rows.append(row)
-        return _SortedRows(keys, rows)
+        return SortedRows(keys, rows)
 
     def _index_in_view(self, conversation_id: str | None) -> int | None:
         if conversation_id is None:
@@ -568,14 +501,3 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(0, len(self._view) * ROW_HEIGHT)
-
-
-def _find_all(haystack: str, needle: str) -> Iterable[tuple[int, int]]:
-    """Spans of every non-overlapping case-insensitive occurrence of `needle` (already lower)."""
-    lowered = haystack.lower()
-    if len(lowered) != len(haystack):  # lower() changed lengths: offsets would not line up
-        return
-    start = lowered.find(needle)
-    while start != -1:
-        yield start, start + len(needle)
-        start = lowered.find(needle, start + len(needle))

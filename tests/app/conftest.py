@@ -38,12 +38,12 @@ def loaded(app: PiecesApp) -> Callable[[], bool]:
     """True once the list shows the store and the detail pane shows the highlighted conversation."""
 
     def check() -> bool:
-        listing = app.conversation_list
+        listing = app.main_screen.conversation_list
         return (
             len(app.store) > 0
             and listing.row_count == len(app.store)
-            and app.detail.conversation_id == listing.highlighted_id
-            and not app.detail.loading
+            and app.main_screen.detail.conversation_id == listing.highlighted_id
+            and not app.main_screen.detail.loading
         )
 
     return check

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot_wait import wait_until
+from pilot_wait import Notices, wait_until
 from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
 from pieces_tui.app import PiecesApp
@@ -25,7 +25,7 @@ def connect_screen_ready(app: PiecesApp) -> bool:
 
 
 def detail_title(app: PiecesApp) -> str:
-    return str(app.detail.query_one("#detail-title", Static).visual)
+    return str(app.main_screen.detail.query_one("#detail-title", Static).visual)
 
 
 async def test_startup_lists_every_conversation_newest_first(demo_server, make_app) -> None:
@@ -36,9 +36,9 @@ async def test_startup_lists_every_conversation_newest_first(demo_server, make_a
             expected = await client.conversations()
         expected.sort(key=lambda c: (-c.updated.value.timestamp(), c.id))
         assert [row.id for row in app.store.ordered()] == [c.id for c in expected]
-        assert app.conversation_list.highlighted_id == expected[0].id
-        assert app.status.count == len(expected)
-        assert app.status.state == "live"
+        assert app.main_screen.conversation_list.highlighted_id == expected[0].id
+        assert app.main_screen.status.count == len(expected)
+        assert app.main_screen.status.state == "live"
         assert expected[0].name in detail_title(app)
 
 
@@ -48,12 +48,14 @@ async def test_moving_the_highlight_loads_that_conversation(demo_server, make_ap
         await wait_until(pilot, loaded(app))
         second = app.store.ordered()[1]
         await pilot.press("j")
-        await wait_until(pilot, lambda: app.detail.conversation_id == second.id)
-        await wait_until(pilot, lambda: not app.detail.loading)
+        await wait_until(pilot, lambda: app.main_screen.detail.conversation_id == second.id)
+        await wait_until(pilot, lambda: not app.main_screen.detail.loading)
         assert (second.name or "") in detail_title(app)
-        assert message_blocks(app.detail)
+        assert message_blocks(app.main_screen.detail)
         await pilot.press("k")
-        await wait_until(pilot, lambda: app.detail.conversation_id == app.store.ordered()[0].id)
+        await wait_until(
+            pilot, lambda: app.main_screen.detail.conversation_id == app.store.ordered()[0].id
+        )
 
 
 async def test_enter_focuses_the_detail_pane_and_escape_returns(demo_server, make_app) -> None:
@@ -61,9 +63,9 @@ async def test_enter_focuses_the_detail_pane_and_escape_returns(demo_server, mak
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, loaded(app))
         await pilot.press("enter")
-        assert app.focused is app.detail
+        assert app.focused is app.main_screen.detail
         await pilot.press("escape")
-        assert app.focused is app.conversation_list
+        assert app.focused is app.main_screen.conversation_list
 
 
 async def test_changes_made_elsewhere_appear_without_a_keypress(demo_server, make_app) -> None:
@@ -72,33 +74,44 @@ async def test_changes_made_elsewhere_appear_without_a_keypress(demo_server, mak
         await wait_until(pilot, loaded(app))
         count = len(app.store)
         created = await other.create_conversation(name="Made in another terminal")
-        await wait_until(pilot, lambda: app.store.get(created.id) is not None)
-        assert app.conversation_list.row_count == count + 1
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row(created.id) is not None
+        )
+        assert app.main_screen.conversation_list.row_count == count + 1
         # Newest first: the new conversation is at the top, the highlight stayed where it was.
         assert app.store.ordered()[0].id == created.id
 
         await other.rename_conversation(created.id, "Renamed elsewhere")
-        await wait_until(pilot, lambda: app.store.get(created.id).name == "Renamed elsewhere")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.main_screen.conversation_list.get_row(created.id).name == "Renamed elsewhere"
+            ),
+        )
 
         await other.delete_conversation(created.id)
-        await wait_until(pilot, lambda: app.store.get(created.id) is None)
-        assert app.conversation_list.row_count == count
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row(created.id) is None
+        )
+        assert app.main_screen.conversation_list.row_count == count
 
 
 async def test_open_conversation_deleted_elsewhere_says_so(demo_server, make_app) -> None:
     app = make_app(demo_server.url)
     async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
         await wait_until(pilot, loaded(app))
-        open_id = app.detail.conversation_id
+        open_id = app.main_screen.detail.conversation_id
         await other.delete_conversation(open_id)
         await wait_until(pilot, lambda: "deleted" in detail_title(app))
-        assert app.conversation_list.highlighted_id != open_id
+        assert app.main_screen.conversation_list.highlighted_id != open_id
         # The pane stays on the deleted conversation until the user moves on (pause() lets the
         # list's pending Highlighted message be handled).
         await pilot.pause()
-        assert app.detail.conversation_id == open_id and "deleted" in detail_title(app)
+        assert app.main_screen.detail.conversation_id == open_id and "deleted" in detail_title(app)
         await pilot.press("j")
-        await wait_until(pilot, lambda: app.detail.conversation_id not in (None, open_id))
+        await wait_until(
+            pilot, lambda: app.main_screen.detail.conversation_id not in (None, open_id)
+        )
         await wait_until(pilot, lambda: "deleted" not in detail_title(app))
 
 
@@ -108,15 +121,18 @@ async def test_new_message_elsewhere_appears_in_the_open_conversation(
     app = make_app(demo_server.url)
     async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
         await wait_until(pilot, loaded(app))
-        open_id = app.detail.conversation_id
+        open_id = app.main_screen.detail.conversation_id
         # Show every message first so the new one is appended, not queued.
-        app.detail.action_jump_to_end()
+        app.main_screen.detail.action_jump_to_end()
         await pilot.pause()
-        before = len(message_blocks(app.detail))
+        before = len(message_blocks(app.main_screen.detail))
         await other.add_message(open_id, "USER", "A question typed in the desktop app")
-        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == before + 1)
-        assert message_blocks(app.detail)[-1].message.text == "A question typed in the desktop app"
-        assert app.detail.conversation_id == open_id
+        await wait_until(pilot, lambda: len(message_blocks(app.main_screen.detail)) == before + 1)
+        assert (
+            message_blocks(app.main_screen.detail)[-1].message.text
+            == "A question typed in the desktop app"
+        )
+        assert app.main_screen.detail.conversation_id == open_id
 
 
 async def test_create_blank_conversation(demo_server, make_app) -> None:
@@ -129,7 +145,7 @@ async def test_create_blank_conversation(demo_server, make_app) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.store.ordered()[0].name == "Release notes")
         new_id = app.store.ordered()[0].id
-        await wait_until(pilot, lambda: app.conversation_list.highlighted_id == new_id)
+        await wait_until(pilot, lambda: app.main_screen.conversation_list.highlighted_id == new_id)
 
 
 async def test_create_from_asset_with_search(demo_server, make_app) -> None:
@@ -140,11 +156,15 @@ async def test_create_from_asset_with_search(demo_server, make_app) -> None:
             assets = await client.assets()
         target = assets[-1]
         await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, NewConversationScreen) and app.screen.is_mounted
+        )
         screen = app.screen
         screen.query_one("#from-asset", RadioButton).value = True
         options = screen.query_one("#assets", OptionList)
-        await wait_until(pilot, lambda: options.option_count == len(assets))
+        # Every asset with its text is one large answer: generous on a loaded machine (this
+        # waited more than 10 s once, beside five other test runs on 2 cores).
+        await wait_until(pilot, lambda: options.option_count == len(assets), 60)
         search = screen.query_one("#asset-search", Input)
         search.value = (target.name or "")[:6]
         await wait_until(pilot, lambda: options.option_count >= 1)
@@ -167,7 +187,10 @@ async def test_rename_with_prefilled_name(demo_server, make_app) -> None:
         assert field.value == target.name
         field.value = "A better name"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.store.get(target.id).name == "A better name")
+        await wait_until(
+            pilot,
+            lambda: app.main_screen.conversation_list.get_row(target.id).name == "A better name",
+        )
         await wait_until(pilot, lambda: "A better name" in detail_title(app))
 
 
@@ -187,9 +210,13 @@ async def test_delete_cancel_then_confirm(demo_server, make_app) -> None:
         await pilot.press("delete")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen))
         app.screen.query_one("#delete", Button).press()
-        await wait_until(pilot, lambda: app.store.get(target.id) is None)
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row(target.id) is None
+        )
         assert len(app.store) == count - 1
-        await wait_until(pilot, lambda: app.conversation_list.highlighted_id is not None)
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.highlighted_id is not None
+        )
 
 
 async def test_filter_narrows_the_list(demo_server, make_app) -> None:
@@ -201,12 +228,14 @@ async def test_filter_narrows_the_list(demo_server, make_app) -> None:
         expected = sum(needle in (row.name or "").lower() for row in app.store.ordered())
         await pilot.press("slash")
         await pilot.press(*needle)
-        await wait_until(pilot, lambda: app.conversation_list.visible_count == expected)
-        assert app.status.filtered == expected
+        await wait_until(pilot, lambda: app.main_screen.conversation_list.visible_count == expected)
+        assert app.main_screen.status.filtered == expected
         await pilot.press("enter")
-        assert app.focused is app.conversation_list
+        assert app.focused is app.main_screen.conversation_list
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.conversation_list.visible_count == len(app.store))
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.visible_count == len(app.store)
+        )
 
 
 async def test_help_lists_the_bindings(demo_server, make_app) -> None:
@@ -226,7 +255,7 @@ async def test_no_server_offers_retry_url_and_demo(unused_url, make_app) -> None
     app = make_app(unused_url)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: connect_screen_ready(app))
-        assert app.status.state == "offline"
+        assert app.main_screen.status.state == "offline"
         assert "No answer from" in str(app.screen.query_one("#reason", Static).visual)
 
 
@@ -246,12 +275,14 @@ async def test_server_restart_mid_session(make_server, make_app, tmp_path) -> No
         await wait_until(pilot, loaded(app))
         count = len(app.store)
         server.stop()
-        await wait_until(pilot, lambda: app.status.state in ("reconnecting", "offline"))
+        await wait_until(pilot, lambda: app.main_screen.status.state in ("reconnecting", "offline"))
         server.start()
-        await wait_until(pilot, lambda: app.status.state == "live", within=20)
+        await wait_until(pilot, lambda: app.main_screen.status.state == "live", within=20)
         async with PiecesClient(server.url) as other:
             created = await other.create_conversation(name="After the restart")
-        await wait_until(pilot, lambda: app.store.get(created.id) is not None)
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row(created.id) is not None
+        )
         assert len(app.store) == count + 1
 
 
@@ -260,30 +291,40 @@ async def test_new_messages_below_hint_when_scrolled_up(demo_server, make_app) -
     async with app.run_test(size=SIZE) as pilot, PiecesClient(demo_server.url) as other:
         await wait_until(pilot, loaded(app))
         longest = max(app.store.ordered(), key=lambda row: row.message_count)
-        app.conversation_list.highlight(longest.id)
-        await wait_until(pilot, lambda: app.detail.conversation_id == longest.id)
-        await wait_until(pilot, lambda: not app.detail.loading and app.detail.max_scroll_y > 0)
-        app.detail.action_jump_to_end()
+        app.main_screen.conversation_list.highlight(longest.id)
+        await wait_until(pilot, lambda: app.main_screen.detail.conversation_id == longest.id)
+        await wait_until(
+            pilot,
+            lambda: not app.main_screen.detail.loading and app.main_screen.detail.max_scroll_y > 0,
+        )
+        app.main_screen.detail.action_jump_to_end()
         await pilot.pause()
-        app.detail.scroll_home(animate=False)
+        app.main_screen.detail.scroll_home(animate=False)
         await pilot.pause()
-        before = len(message_blocks(app.detail))
-        hint = app.detail.query_one("#new-below", Static)
+        hint = app.main_screen.detail.query_one("#new-below", Static)
         await other.add_message(longest.id, "ASSISTANT", "Arrived while reading")
-        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == before + 1)
+        # Mounted at the end of the window (which may drop one at its top to stay bounded: so
+        # count nothing, look at the last block).
+        await wait_until(
+            pilot,
+            lambda: (
+                message_blocks(app.main_screen.detail)[-1].message.text == "Arrived while reading"
+            ),
+        )
         await wait_until(pilot, lambda: hint.display)
         assert "1 new message below" in str(hint.visual)
-        assert app.detail.scroll_y == 0  # the reading position is kept
-        app.detail.focus()
+        assert app.main_screen.detail.scroll_y == 0  # the reading position is kept
+        app.main_screen.detail.focus()
         await pilot.press("G")
         await wait_until(pilot, lambda: not hint.display)
 
 
 async def test_failures_reach_the_user_with_the_server_reason(demo_server, make_app) -> None:
     app = make_app(demo_server.url)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await wait_until(pilot, loaded(app))
-        target = app.conversation_list.highlighted_id
+        target = app.main_screen.conversation_list.highlighted_id
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
         # Deleted elsewhere while the dialog is open: the rename then fails with the server's 404.
@@ -293,9 +334,9 @@ async def test_failures_reach_the_user_with_the_server_reason(demo_server, make_
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: any("Could not rename" in str(n.message) for n in app._notifications),
+            lambda: any("Could not rename" in str(n.message) for n in notices.all),
         )
-        message = next(str(n.message) for n in app._notifications if "rename" in str(n.message))
+        message = next(str(n.message) for n in notices.all if "rename" in str(n.message))
         assert target in message or "not found" in message.lower()
 
 
@@ -324,12 +365,16 @@ async def test_untrusted_text_is_shown_literally(demo_server, make_app) -> None:
     app = make_app(demo_server.url)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, loaded(app))
-        app.conversation_list.highlight(created.id)
-        await wait_until(pilot, lambda: app.detail.conversation_id == created.id)
-        await wait_until(pilot, lambda: not app.detail.loading)
+        app.main_screen.conversation_list.highlight(created.id)
+        await wait_until(pilot, lambda: app.main_screen.detail.conversation_id == created.id)
+        await wait_until(pilot, lambda: not app.main_screen.detail.loading)
         title = detail_title(app)
         assert "[bold red]boom[/] $accent" in title
         assert "\x1b" not in title
-        shown = message_blocks(app.detail)[0].query_one(Markdown)
+        # "Loaded" is the pane's state; a block's Markdown mounts a moment later (it was queried
+        # before that once, on a busy machine): wait for it.
+        blocks = lambda: message_blocks(app.main_screen.detail)  # noqa: E731
+        await wait_until(pilot, lambda: bool(blocks() and blocks()[0].query(Markdown)))
+        shown = blocks()[0].query_one(Markdown)
         assert "\x1b" not in shown.source
         assert "[link=http://x]click[/link]" in shown.source

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pilot_wait import wait_until
 from textual.pilot import Pilot
-from textual.widgets import OptionList, RadioButton
+from textual.widgets import Input, OptionList, RadioButton
 
 from pieces_tui.app import PiecesApp
+from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.connect import ConnectScreen
+from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.rename import RenameScreen
 
 from .conftest import loaded
 
@@ -18,11 +21,20 @@ SHOWN_URL = "http://127.0.0.1:39300"
 NO_SERVER_URL = "http://127.0.0.1:9"
 
 
+async def still(pilot: Pilot[None]) -> None:
+    """Stop every input's cursor blinking (shown steadily), so a snapshot never catches it
+    mid-blink."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 async def settle(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, PiecesApp)
     await wait_until(pilot, loaded(app))
-    app.status.source = SHOWN_URL
+    await wait_until(pilot, lambda: app.main_screen.connection_state == "live")
+    app.main_screen.source = SHOWN_URL
     await pilot.pause()
 
 
@@ -42,8 +54,8 @@ def test_empty_state(snap_compare, server, make_app) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, PiecesApp)
-        await wait_until(pilot, lambda: app.status.state == "live")
-        app.status.source = SHOWN_URL
+        await wait_until(pilot, lambda: app.main_screen.status.state == "live")
+        app.main_screen.source = SHOWN_URL
         await pilot.pause()
 
     assert snap_compare(make_app(server.url), terminal_size=(100, 30), run_before=run_before)
@@ -62,6 +74,7 @@ def test_filter(snap_compare, demo_server, make_app) -> None:
         await settle(pilot)
         await pilot.press("slash", *"rust")
         await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
 
@@ -72,9 +85,9 @@ def test_long_conversation(snap_compare, demo_server, make_app) -> None:
         assert isinstance(app, PiecesApp)
         await settle(pilot)
         longest = max(app.store.ordered(), key=lambda row: row.message_count)
-        app.conversation_list.highlight(longest.id)
-        await wait_until(pilot, lambda: app.detail.conversation_id == longest.id)
-        await wait_until(pilot, lambda: not app.detail.loading)
+        app.main_screen.conversation_list.highlight(longest.id)
+        await wait_until(pilot, lambda: app.main_screen.detail.conversation_id == longest.id)
+        await wait_until(pilot, lambda: not app.main_screen.detail.loading)
         await pilot.press("enter", "G")
         await pilot.pause()
 
@@ -84,8 +97,11 @@ def test_long_conversation(snap_compare, demo_server, make_app) -> None:
 def test_new_conversation_dialog(snap_compare, demo_server, make_app) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        await pilot.press("n", *"Sprint notes")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewConversationScreen))
+        await pilot.press(*"Sprint notes")
         await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
 
@@ -94,12 +110,14 @@ def test_new_conversation_from_asset_dialog(snap_compare, demo_server, make_app)
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewConversationScreen))
         await pilot.pause()
         screen = pilot.app.screen
         screen.query_one("#from-asset", RadioButton).value = True
         options = screen.query_one("#assets", OptionList)
         await wait_until(pilot, lambda: options.option_count > 0 and not options.loading)
         await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
 
@@ -108,7 +126,9 @@ def test_rename_dialog(snap_compare, demo_server, make_app) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
         await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
 
@@ -117,6 +137,7 @@ def test_delete_dialog(snap_compare, demo_server, make_app) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDeleteScreen))
         await pilot.pause()
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)

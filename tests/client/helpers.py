@@ -6,6 +6,15 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from pydantic import Field
+
+from pieces_tui.client.models import (
+    ReferencedAnnotation,
+    ReferencedAsset,
+    ReferencedConversation,
+    ReferencedConversationMessage,
+    WireModel,
+)
 from pieces_tui.client.stream import StreamEvent, StreamState
 
 
@@ -51,3 +60,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# The identifier stream's frame as a pydantic model: the app reads frames with a lean reader
+# (client/stream.py), and these tests hold it to this, the SDK's shape.
+class StreamedIdentifier(WireModel):
+    conversation: ReferencedConversation | None = None
+    deleted: bool | None = None
+    asset: ReferencedAsset | None = None
+    annotation: ReferencedAnnotation | None = None
+    conversation_message: ReferencedConversationMessage | None = Field(
+        default=None, alias="conversationMessage"
+    )
+
+
+class StreamedIdentifiers(WireModel):
+    iterable: list[StreamedIdentifier]

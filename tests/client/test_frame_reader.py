@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pieces_tui.client.models import StreamedIdentifiers
 from pieces_tui.client.stream import FrameError, frame_items
+
+from .helpers import StreamedIdentifiers
 
 ids = st.text(min_size=1, max_size=12)
 reference = st.fixed_dictionaries({"id": ids}, optional={"reference": st.just({"x": 1})})

@@ -25,9 +25,10 @@ from pieces_tui.client.models import (
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
-    StreamedIdentifiers,
     Website,
 )
+
+from .helpers import StreamedIdentifiers
 
 
 class _Sdk:
@@ -85,7 +86,7 @@ def test_full_conversation_from_sdk() -> None:
     payload = wire(sdk_full_conversation())
     conversation = Conversation.model_validate(payload)
     assert conversation.id == "c1"
-    assert conversation.display_name == "Refactor the parser"
+    assert conversation.name == "Refactor the parser"
     assert conversation.type is ConversationType.COPILOT
     assert conversation.created.value == T1
     assert conversation.updated.value == T2
@@ -110,7 +111,6 @@ def test_minimal_conversation_from_sdk() -> None:
     assert conversation.name is None
     assert conversation.message_ids() == []
     assert conversation.annotation_ids == conversation.asset_ids == conversation.website_ids == []
-    assert conversation.display_name.startswith("Untitled conversation (2024-05-01")
 
 
 def test_unknown_fields_and_enum_values_are_tolerated() -> None:

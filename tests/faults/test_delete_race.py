@@ -20,6 +20,7 @@ from .conftest import (
     delete_via_ui,
     errors,
     notices,
+    recorder,
     seed,
     started,
     wait_until,
@@ -35,14 +36,17 @@ async def test_delete_racing_another_clients_delete(
     await seed(server.url, 5)
     proxy.set_upstream(server.port)
     app = make_app(proxy.url)
-    async with app.run_test(size=SIZE) as pilot, PiecesClient(server.url) as other:
+    async with (
+        app.run_test(size=SIZE, message_hook=recorder(app)) as pilot,
+        PiecesClient(server.url) as other,
+    ):
         await started(pilot, app, 5)
 
         def already_told() -> int:
             return sum(ALREADY in text for text in notices(app))
 
         # 1. Deleted elsewhere while the confirm dialog is open.
-        target = app.conversation_list.highlighted_id
+        target = app.main_screen.conversation_list.highlighted_id
 
         async def other_deletes_first() -> None:
             await other.delete_conversation(target)
@@ -54,18 +58,18 @@ async def test_delete_racing_another_clients_delete(
 
         # 2. Deleted elsewhere while the live stream is held: the row is still on screen.
         proxy.stall(True, only="ws")
-        target = app.conversation_list.highlighted_id
+        target = app.main_screen.conversation_list.highlighted_id
         await other.delete_conversation(target)
         assert target in app.store
         await delete_via_ui(pilot, app)
         await wait_until(pilot, lambda: already_told() == 2)
-        assert target not in app.store and app.conversation_list.get_row(target) is None
+        assert target not in app.store and app.main_screen.conversation_list.get_row(target) is None
         proxy.stall(False)
         await assert_in_step(pilot, app, server.url)
 
         # 3. Both requests in flight: the app's is held until the other delete has landed.
         proxy.stall(True, only="http")
-        target = app.conversation_list.highlighted_id
+        target = app.main_screen.conversation_list.highlighted_id
         request = ("POST", f"/conversations/{target}/delete")
         await delete_via_ui(pilot, app)
         await wait_until(pilot, lambda: request in proxy.requests, what="the app's delete sent")

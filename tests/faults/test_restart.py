@@ -24,6 +24,7 @@ from .conftest import (
     errors,
     has_notice,
     later_clock,
+    recorder,
     rename_via_ui,
     seed,
     started,
@@ -43,16 +44,16 @@ async def test_killed_and_restarted_with_changes_while_down(
     ids = await seed(first.url, 6)
     proxy.set_upstream(first.port)
     app = make_app(proxy.url)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=recorder(app)) as pilot:
         log = StatusLog(app)
         await started(pilot, app, 6)
-        open_id = app.detail.conversation_id
+        open_id = app.main_screen.detail.conversation_id
         assert open_id == ids[-1]  # newest first
 
         mark = log.mark()
         await asyncio.to_thread(first.stop)
         count_fault("server killed")
-        await wait_until(pilot, lambda: app.status.state in ("reconnecting", "offline"))
+        await wait_until(pilot, lambda: app.main_screen.status.state in ("reconnecting", "offline"))
         await assert_responsive(pilot, app, move=False)
 
         # A rename while it is down fails, and says why.
@@ -71,9 +72,9 @@ async def test_killed_and_restarted_with_changes_while_down(
             await other.delete_conversation(ids[1])
             await other.delete_conversation(open_id)  # the one on screen
 
-        assert app.status.state != "live"
+        assert app.main_screen.status.state != "live"
         proxy.set_upstream(second.port)  # back, on the same address
-        await wait_until(pilot, lambda: app.status.state == "live", what="live again")
+        await wait_until(pilot, lambda: app.main_screen.status.state == "live", what="live again")
         await assert_in_step(pilot, app, second.url)
         assert app.store.ids()[:2] == [ids[0], created.id]  # renamed last, so newest
         assert "Never saved" not in {row.name for row in app.store.ordered()}

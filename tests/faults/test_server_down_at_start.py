@@ -21,6 +21,7 @@ from .conftest import (
     StatusLog,
     assert_in_step,
     assert_responsive,
+    recorder,
     seed,
     started,
     status_text,
@@ -45,7 +46,7 @@ async def test_down_at_start_then_up(
 ) -> None:
     proxy.stop_listening()  # nothing listens at the app's address: connections are refused
     app = make_app(proxy.url)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=recorder(app)) as pilot:
         log = StatusLog(app)
         await wait_until(pilot, lambda: connect_screen(app), what="connect screen")
         shown = reason(app)

@@ -23,6 +23,7 @@ from .conftest import (
     detail_text,
     errors,
     has_notice,
+    recorder,
     rename_via_ui,
     seed,
     started,
@@ -41,9 +42,12 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
     ids = await seed(server.url, 4)
     proxy.set_upstream(server.port)
     app = make_app(proxy.url)
-    async with app.run_test(size=SIZE) as pilot, PiecesClient(server.url) as other:
+    async with (
+        app.run_test(size=SIZE, message_hook=recorder(app)) as pilot,
+        PiecesClient(server.url) as other,
+    ):
         await started(pilot, app, 4)
-        target = app.conversation_list.highlighted_id
+        target = app.main_screen.conversation_list.highlighted_id
         assert target == ids[-1]
         name = app.store.get(target).name
 
@@ -52,12 +56,12 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
         await wait_until(pilot, has_notice(app, "Could not rename", "answered 500", REASON))
         assert app.store.get(target).name == name
         await assert_responsive(pilot, app)
-        app.conversation_list.highlight(target)
+        app.main_screen.conversation_list.highlight(target)
 
         proxy.fail("POST", r"/conversations/[^/]+/delete", body=REASON)
         await delete_via_ui(pilot, app)
         await wait_until(pilot, has_notice(app, "Could not delete", "answered 500", REASON))
-        assert target in app.store and app.conversation_list.get_row(target) is not None
+        assert target in app.store and app.main_screen.conversation_list.get_row(target) is not None
 
         proxy.fail("POST", "/conversations/create", body=REASON)
         await create_via_ui(pilot, app, "Not created")
@@ -70,10 +74,10 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
         proxy.fail("GET", ONE, body=REASON)
         await other.rename_conversation(ids[0], "Renamed while the server fails")
         await assert_responsive(pilot, app)  # moves the highlight: a detail load
-        opened = app.conversation_list.highlighted_id
+        opened = app.main_screen.conversation_list.highlighted_id
         await wait_until(pilot, lambda: REASON in detail_text(app), what="pane shows the reason")
         assert "Could not load this conversation" in detail_text(app)
-        assert app.detail.conversation_id == opened
+        assert app.main_screen.detail.conversation_id == opened
         await wait_until(
             pilot,
             lambda: proxy.requests.count(("GET", f"/conversation/{ids[0]}")) >= 1,
@@ -86,21 +90,26 @@ async def test_server_errors_are_shown_and_nothing_is_lost(
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: not app.detail.failed and not app.detail.loading,
+            lambda: not app.main_screen.detail.failed and not app.main_screen.detail.loading,
             what="the pane loaded on Enter",
         )
-        assert app.detail.conversation_id == opened
+        assert app.main_screen.detail.conversation_id == opened
         assert REASON not in detail_text(app)
         assert (app.store.get(opened).name or "") in detail_text(app)
         await pilot.press("escape")
         await assert_responsive(pilot, app)
-        now_open = app.conversation_list.highlighted_id
-        await wait_until(pilot, lambda: app.detail.conversation_id == now_open)
-        await wait_until(pilot, lambda: not app.detail.loading and REASON not in detail_text(app))
+        now_open = app.main_screen.conversation_list.highlighted_id
+        await wait_until(pilot, lambda: app.main_screen.detail.conversation_id == now_open)
+        await wait_until(
+            pilot, lambda: not app.main_screen.detail.loading and REASON not in detail_text(app)
+        )
         assert (app.store.get(now_open).name or "") in detail_text(app)
         await rename_via_ui(pilot, app, "Saved at last")
-        renamed = app.conversation_list.highlighted_id
-        await wait_until(pilot, lambda: app.store.get(renamed).name == "Saved at last")
+        renamed = app.main_screen.conversation_list.highlighted_id
+        await wait_until(
+            pilot,
+            lambda: app.main_screen.conversation_list.get_row(renamed).name == "Saved at last",
+        )
         assert "● live" in status_text(app)
         await assert_in_step(pilot, app, server.url)
         assert app.store.get(ids[0]).name == "Renamed while the server fails"

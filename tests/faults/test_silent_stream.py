@@ -15,6 +15,7 @@ from .conftest import (
     assert_in_step,
     assert_responsive,
     errors,
+    recorder,
     seed,
     started,
     status_text,
@@ -28,9 +29,11 @@ async def test_a_silent_stream_is_noticed_and_recovered(
 ) -> None:
     ids = await seed(server.url, 3)
     proxy.set_upstream(server.port)
-    app = make_app(proxy.url)
-    app.stream_keepalive = 0.3
-    async with app.run_test(size=SIZE) as pilot, PiecesClient(server.url) as other:
+    app = make_app(proxy.url, stream_keepalive=0.3)
+    async with (
+        app.run_test(size=SIZE, message_hook=recorder(app)) as pilot,
+        PiecesClient(server.url) as other,
+    ):
         log = StatusLog(app)
         await started(pilot, app, 3)
         mark = log.mark()

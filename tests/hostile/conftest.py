@@ -220,10 +220,11 @@ def loaded(app: PiecesApp, count: int) -> Callable[[], bool]:
 
     def check() -> bool:
         return (
-            app.conversation_list.row_count == count
-            and app.detail.conversation_id is not None
-            and app.detail.conversation_id == app.conversation_list.highlighted_id
-            and not app.detail.loading
+            app.main_screen.conversation_list.row_count == count
+            and app.main_screen.detail.conversation_id is not None
+            and app.main_screen.detail.conversation_id
+            == app.main_screen.conversation_list.highlighted_id
+            and not app.main_screen.detail.loading
         )
 
     return check

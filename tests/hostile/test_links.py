@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pilot_wait import wait_until
+from pilot_wait import Notices, wait_until
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.server import EmbeddedServer
@@ -97,9 +97,10 @@ async def test_clicking_links_opens_only_http_and_mailto(
     seed_database(tmp_path / "links.db", [conversation("c-links", "Links", [("USER", markdown())])])
     server = make_server(tmp_path / "links.db")
     app = make_app(server.url)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, notifications=True, message_hook=notices) as pilot:
         await wait_until(pilot, loaded(app, 1))
-        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == 1)
+        await wait_until(pilot, lambda: len(message_blocks(app.main_screen.detail)) == 1)
         await pilot.press("enter")  # focus the pane
         await wait_until(pilot, lambda: "DATALINK" in screen_text(app))
 
@@ -108,7 +109,7 @@ async def test_clicking_links_opens_only_http_and_mailto(
             y = next(n for n, line in enumerate(lines) if label in line)
             x = lines[y].index(label)
             before = len(opened)
-            notified = len(app._notifications)
+            notified = len(notices.all)
             await pilot.click(offset=(x + 1, y))
             await pilot.pause()
             if label in ALLOWED:
@@ -116,8 +117,8 @@ async def test_clicking_links_opens_only_http_and_mailto(
             else:
                 assert opened[before:] == [], label
             if label in LINKS and label not in ALLOWED:
-                await wait_until(pilot, lambda n=notified: len(app._notifications) > n)
-                message = list(app._notifications)[-1].message
+                await wait_until(pilot, lambda n=notified: len(notices.all) > n)
+                message = notices.all[-1].message
                 assert message.startswith("Not opening"), message
             assert app.is_running
 

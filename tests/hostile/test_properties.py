@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from pieces_tui.client.summaries import sort_key
 from pieces_tui.sanitize import clean_text
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.server import EmbeddedServer
@@ -83,6 +84,10 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int = 1
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return sort_key(self.updated, self.id)
 
 
 class Host(App[None]):

@@ -160,15 +160,17 @@ async def test_app_skips_what_it_cannot_read_and_keeps_the_rest(
     caplog.set_level(logging.WARNING)
     app = make_app(url)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, lambda: app.conversation_list.row_count >= 2)
+        await wait_until(pilot, lambda: app.main_screen.conversation_list.row_count >= 2)
         await asyncio.wait_for(server.frames_sent.wait(), 10)
-        await wait_until(pilot, lambda: app.store.get("later") is not None)
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row("later") is not None
+        )
         await pilot.pause()
 
         assert sorted(row.id for row in app.store.ordered()) == ["good", "later", "odd"]
-        assert app.conversation_list.row_count == 3
+        assert app.main_screen.conversation_list.row_count == 3
         assert app.store.get("odd").type == "UNKNOWN"
-        assert app.status.state == "live"
+        assert app.main_screen.status.state == "live"
         text = screen_text(app)
         assert "Good one" in text and "Odd but fine" in text and "Arrived later" in text
         assert "Missing created" not in text and "Broken later" not in text

@@ -71,19 +71,21 @@ async def test_sidebar_and_detail_pane_show_hostile_text_literally(
     app = make_app(server.url)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, loaded(app, 2))
-        assert app.detail.conversation_id == "c-hostile"
-        await wait_until(pilot, lambda: len(message_blocks(app.detail)) == 3)
+        assert app.main_screen.detail.conversation_id == "c-hostile"
+        await wait_until(pilot, lambda: len(message_blocks(app.main_screen.detail)) == 3)
         await pilot.pause()
         text = screen_text(app)
         # The sidebar row and the title show the markup as text (the row is cut with an ellipsis).
-        row = app.conversation_list.render_line(0).text
+        row = app.main_screen.conversation_list.render_line(0).text
         assert row.startswith(" [bold]x[/] [@click=app.quit]quit[/") and row.rstrip()[-1] == "…"
         assert "[bold]x[/] [@click=app.quit]quit[/] evil [bold]x[/]" in text
         assert "evil" in text and "Summary [bold]x[/]" in text
         assert_harmless(app)
 
         # Linked assets and websites, further down.
-        app.detail.query_one("#detail-links").scroll_visible(animate=False, immediate=True)
+        app.main_screen.detail.query_one("#detail-links").scroll_visible(
+            animate=False, immediate=True
+        )
         await pilot.pause()
         text = screen_text(app)
         assert "https://ok.example/[bold]x[/]" in text  # the website URL, its OSC 8 gone
@@ -135,7 +137,7 @@ async def test_clicks_and_dialogs_with_hostile_text(
         assert_harmless(app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDeleteScreen))
-        assert app.conversation_list.row_count == 2
+        assert app.main_screen.conversation_list.row_count == 2
 
         # The new-conversation dialog's asset picker and its preview.
         await pilot.press("n")
@@ -171,7 +173,9 @@ async def test_server_error_text_in_a_notification_is_shown_literally(
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
         await other.delete_conversation(hostile_id)
-        await wait_until(pilot, lambda: app.store.get(hostile_id) is None)
+        await wait_until(
+            pilot, lambda: app.main_screen.conversation_list.get_row(hostile_id) is None
+        )
         app.screen.query_one("#name", Input).value = "New name"
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Could not rename" in screen_text(app))

@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from pieces_tui.client.summaries import sort_key
 from pieces_tui.widgets import ConversationList
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -21,6 +22,10 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int = 0
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return sort_key(self.updated, self.id)
 
 
 def make_rows(

@@ -55,7 +55,7 @@ def view(count: int, *, given: int = 0) -> ConversationView:
 
 
 class PaneApp(App[None]):
-    CSS_PATH = [styles_dir() / "app.tcss"]
+    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "detail.tcss"]
 
     def compose(self) -> ComposeResult:
         yield ConversationDetail(id="detail", now=lambda: NOW)
@@ -84,7 +84,7 @@ async def test_opens_with_a_screenful_of_the_first_messages_fetched_by_id() -> N
     async with app.run_test(size=(100, 30)) as pilot:
         pane(app).show_conversation(view(2_000), fetch)
         await wait_until(pilot, lambda: len(mounted_ids(app)) >= FETCH_BATCH)
-        await wait_until(pilot, lambda: not pane(app)._fetching)
+        await wait_until(pilot, lambda: not pane(app).window.fetching)
         ids = mounted_ids(app)
         assert ids[0] == "m000000" and contiguous(ids)
         # Only about a screen ahead is fetched, not the conversation.
@@ -105,9 +105,13 @@ async def test_scrolling_down_fetches_more_and_the_window_stays_bounded() -> Non
         for _ in range(200):  # a bound, not a guess: a few scrolls reach message 120
             detail.scroll_end(animate=False)
             await pilot.pause()
-            await wait_until(pilot, lambda: not detail._fetching)
+            await wait_until(pilot, lambda: not detail.window.fetching)
             if int(mounted_ids(app)[-1][1:]) > 120:
                 break
+        # Blocks trimmed off the top leave the DOM when their removal is processed: wait for
+        # what is mounted to be the window (it was never more than the window itself).
+        window = detail.window
+        await wait_until(pilot, lambda: mounted_ids(app) == window.ids[window.lo : window.hi])
         ids = mounted_ids(app)
         assert contiguous(ids)
         assert int(ids[-1][1:]) > 120
@@ -125,7 +129,7 @@ async def test_end_jumps_to_the_latest_then_scrolling_up_keeps_the_reader_in_pla
         detail.focus()
         await pilot.press("G")
         await wait_until(pilot, lambda: mounted_ids(app)[-1:] == ["m099999"])
-        await wait_until(pilot, lambda: not detail._fetching)
+        await wait_until(pilot, lambda: not detail.window.fetching)
         await pilot.pause()
         assert detail.scroll_y == detail.max_scroll_y
         assert contiguous(mounted_ids(app))
@@ -140,7 +144,7 @@ async def test_end_jumps_to_the_latest_then_scrolling_up_keeps_the_reader_in_pla
         on_screen_at_top = first.region.y + round(detail.scroll_y)
         detail.scroll_home(animate=False)
         await wait_until(pilot, lambda: mounted_ids(app)[0] != first.message.id)
-        await wait_until(pilot, lambda: not detail._fetching)
+        await wait_until(pilot, lambda: not detail.window.fetching)
         await pilot.pause()
         await pilot.pause()
         assert contiguous(mounted_ids(app))

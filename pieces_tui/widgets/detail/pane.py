@@ -1,10 +1,13 @@
-"""The detail pane: one conversation's snapshot and its messages."""
+"""The detail pane: one conversation's header and a window of its messages.
+
+Which messages are mounted, fetched and cached is `MessageWindow`'s arithmetic (window.py); this
+widget mounts, unmounts and keeps the reader's place on screen.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,91 +15,18 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line, clean_text
-from pieces_tui.timefmt import absolute_time, relative_time
+from pieces_tui.timefmt import utc_now
+from pieces_tui.widgets.detail import header
+from pieces_tui.widgets.detail.blocks import MessageBlock, settled
+from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher
+from pieces_tui.widgets.detail.window import MAX_MOUNTED, MESSAGE_BATCH, End, MessageWindow
 
-# How many messages are mounted at a time: enough for a screenful and then some; more are mounted
-# as the reader nears an edge of what is mounted, so a 2,000-message conversation opens as fast as
-# a short one.
-MESSAGE_BATCH = 12
-# How many messages are fetched at a time when the pane has to ask for them (`MessageFetcher`):
-# a request per message costs a few milliseconds, so fetch a little less than a mount batch.
-FETCH_BATCH = 8
-# At most this many messages stay mounted (several screens): past it, the far end of the window
-# is unmounted (and fetched again if the reader goes back), so memory stays bounded at any
-# conversation length. Every layout costs time in proportion to what is mounted: 150 messages
-# made each page-down take ~0.2 s of layout on 2 cores.
-MAX_MOUNTED = 60
-# Fetched messages kept beyond the mounted ones, so scrolling back and forth does not refetch
-# (and every message of a conversation the app fetched whole).
-MAX_CACHED = 600
-
-
-@dataclass(frozen=True)
-class MessageView:
-    id: str
-    role: str
-    text: str
-    created: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ConversationView:
-    """What the pane shows, already gathered from the client's models by the app."""
-
-    id: str
-    name: str | None
-    type: str
-    created: datetime
-    updated: datetime
-    model: str | None = None
-    annotations: Sequence[tuple[str, str]] = ()
-    assets: Sequence[str] = ()
-    websites: Sequence[str] = ()
-    messages: Sequence[MessageView] = field(default_factory=tuple)
-    """Some of the messages (usually the first few, or all); the pane fetches the others by id
-    as the reader scrolls to them."""
-    message_ids: Sequence[str] = ()
-    """Every message id in conversation order (when empty: the ids of `messages`)."""
-
-    @property
-    def all_message_ids(self) -> Sequence[str]:
-        return self.message_ids or [m.id for m in self.messages]
-
-
-MessageFetcher = Callable[[Sequence[str]], Awaitable[Sequence[MessageView]]]
-"""Fetches messages by id (any order; ids the server no longer has are left out)."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class MessageBlock(Vertical):
-    """One message: its role and its text as Markdown."""
-
-    class Resized(Message):
-        """A block was laid out at a new size (mounted, or its Markdown filled in)."""
-
-    def __init__(self, message: MessageView) -> None:
-        role = message.role.upper()
-        super().__init__(classes=f"message -{role.lower()}")
-        self.message = message
-        self._role = role
-
-    def compose(self) -> ComposeResult:
-        label = {"USER": "You", "ASSISTANT": "Copilot", "SYSTEM": "System"}.get(
-            self._role, self._role.replace("_", " ").title()
-        )
-        yield Label(Content(label), classes="message-role")
-        yield from _markdown_blocks(self.message.text, empty="*(empty message)*")
-
-    def on_resize(self) -> None:
-        self.post_message(self.Resized())
+__all__ = ["ConversationDetail"]
 
 
 class ConversationDetail(VerticalScroll, can_focus=True):
@@ -117,7 +47,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         Binding("space", "page_down", "Page down", show=False),
     ]
 
-    def __init__(self, *, now: Callable[[], datetime] = _utc_now, id: str | None = None) -> None:
+    def __init__(self, *, now: Callable[[], datetime] = utc_now, id: str | None = None) -> None:
         super().__init__(id=id)
         self._now = now
         self.conversation_id: str | None = None
@@ -125,18 +55,9 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         """True while the pane shows why `conversation_id` could not be loaded."""
         self._unseen = 0
         self._title = ""
-        # The message window: every id in order, and the mounted slice `_ids[_lo:_hi]`.
-        self._ids: list[str] = []
-        self._lo = 0
-        self._hi = 0
-        self._cache: dict[str, MessageView] = {}
+        self.window = MessageWindow()
+        """Which messages are mounted, fetched and being fetched (read-only for others)."""
         self._fetch: MessageFetcher | None = None
-        # Which ends ("before", "after") are being fetched, and which failed (not retried until
-        # the reader scrolls). `_epoch` changes whenever the window is replaced: a fetch that
-        # started before is dropped when it lands.
-        self._fetching: set[str] = set()
-        self._failed: dict[str, str] = {}
-        self._epoch = 0
         # A block kept at the same place on screen while messages are mounted above it.
         self._held: tuple[Widget, int] | None = None
         self._relayout_pending = False
@@ -195,63 +116,26 @@ class ConversationDetail(VerticalScroll, can_focus=True):
             self.query_one("#detail-placeholder", Static).update(
                 Content("This conversation was deleted.")
             )
-        self.query_one("#detail-title", Static).update(
-            Content.assemble((clean_line(self._title), "strike"), "  ", ("deleted", "bold reverse"))
-        )
+        self.query_one("#detail-title", Static).update(header.deleted_title(self._title))
         self.notify("The open conversation was deleted.", severity="warning")
-
-    def _relative(self, when: datetime) -> str:
-        return f"{absolute_time(when)} ({relative_time(when, self._now())})"
 
     def show_header(self, view: ConversationView) -> None:
         """Name, ids, times, annotations and links: cheap, so they update in place."""
-        self._title = view.name or "Untitled conversation"
-        title = Content(clean_line(self._title))
-        if not view.name:
-            title = title.stylize("italic dim")
-        self.query_one("#detail-title", Static).update(title)
-        rows = [
-            ("id", view.id),
-            ("type", view.type),
-            ("created", self._relative(view.created)),
-            ("updated", self._relative(view.updated)),
-            ("model", view.model or "—"),
-            ("messages", f"{len(view.all_message_ids):,}"),
-        ]
-        self.query_one("#detail-meta", Static).update(
-            Content("\n").join(
-                Content.assemble((f"{key:<9}", "dim"), clean_line(value)) for key, value in rows
-            )
-        )
+        self._title = view.name or UNTITLED
+        self.query_one("#detail-title", Static).update(header.title(view))
+        self.query_one("#detail-meta", Static).update(header.metadata(view, self._now()))
         annotations = self.query_one("#detail-annotations", Vertical)
         annotations.remove_children()
-        ordered = sorted(view.annotations, key=lambda item: item[0] != "SUMMARY")
-        annotations.mount_all(
-            Vertical(
-                Label(Content(kind.replace("_", " ").title()), classes="section-title"),
-                *_markdown_blocks(text),
-                classes="annotation",
-            )
-            for kind, text in ordered
-        )
-        links: list[Content] = []
-        if view.assets:
-            links.append(
-                Content.assemble(("Assets    ", "dim"), clean_line(", ".join(view.assets)))
-            )
-        if view.websites:
-            links.extend(
-                Content.assemble(("Website   " if n == 0 else "          ", "dim"), clean_line(url))
-                for n, url in enumerate(view.websites)
-            )
+        annotations.mount_all(header.annotation_widgets(view))
+        links = header.links(view)
         links_widget = self.query_one("#detail-links", Static)
-        links_widget.update(Content("\n").join(links))
+        links_widget.update(links)
         links_widget.display = bool(links)
 
     @property
     def message_ids(self) -> Sequence[str]:
         """Every message id of the open conversation, in order (mounted or not)."""
-        return tuple(self._ids)
+        return tuple(self.window.ids)
 
     def show_conversation(
         self, view: ConversationView, fetch: MessageFetcher | None = None
@@ -263,8 +147,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._set_sections_visible(True)
         self.show_header(view)
         self._fetch = fetch
-        self._ids = list(view.all_message_ids)
-        self._cache = {m.id: m for m in view.messages}
+        self.window.open(view.all_message_ids, view.messages)
         self._set_unseen(0)
         self.anchor(False)
         self._reset_window(0)
@@ -277,22 +160,17 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         removed or reordered message shows the same stretch again."""
         if view.id != self.conversation_id:
             return
-        ids = list(view.all_message_ids)
-        for message in view.messages:
-            self._cache[message.id] = message
-        old = self._ids
-        if ids[: len(old)] != old:
-            self._ids = ids
-            self._reset_window(min(self._lo, len(ids)))
+        window = self.window
+        old_end = window.hi == len(window)
+        fresh = window.update(view.all_message_ids, view.messages)
+        if fresh is None:
+            self._reset_window(window.lo)
             self._load("after")
             return
-        fresh = ids[len(old) :]
         if not fresh:
             return
         at_end = self.scroll_y >= self.max_scroll_y - 1
-        window_at_end = self._hi == len(old)
-        self._ids = ids
-        if window_at_end and all(i in self._cache for i in fresh):
+        if old_end and window.is_cached(fresh):
             self._place("after", fresh)
             if at_end:
                 self.call_after_refresh(self.scroll_end, animate=False)
@@ -304,111 +182,97 @@ class ConversationDetail(VerticalScroll, can_focus=True):
 
     def _forget_window(self) -> None:
         """Drop whatever is being fetched for the current window: it will not be wanted."""
-        self._epoch += 1
-        self._fetching.clear()
-        self._failed.clear()
+        self.window.forget_fetches()
         self._held = None
         self.workers.cancel_group(self, "detail-pages")
 
     def _reset_window(self, start: int) -> None:
         """Unmount every message; the (empty) window starts at `start`."""
-        self._forget_window()
-        self._lo = self._hi = start
+        self._held = None
+        self.workers.cancel_group(self, "detail-pages")
+        self.window.start_at(start)
         messages = self.query_one("#detail-messages", Vertical)
+        for block in self._mounted_blocks():
+            block.leaving = True  # pruned a moment later: the new window must not count it
         messages.remove_children()
-        if not self._ids:
+        if not len(self.window):
             messages.mount(Static(Content("No messages yet."), classes="empty-messages"))
         self._update_edges()
 
-    def _load(self, where: str) -> None:
+    def _load(self, where: End) -> None:
         """Mount the next messages above ("before") or below ("after") the window, fetching the
         ones not at hand first."""
-        if where in self._fetching:
+        window = self.window
+        if where in window.fetching:
             return
-        if where == "after":
-            batch = self._ids[self._hi : self._hi + MESSAGE_BATCH]
-        else:
-            batch = self._ids[max(0, self._lo - MESSAGE_BATCH) : self._lo]
+        batch = window.next_batch(where)
         if not batch:
             return
         # Mount what is at hand next to the window first; fetch only when nothing is.
-        at_hand = _run_of_cached(batch if where == "after" else batch[::-1], self._cache)
+        at_hand = window.at_hand(where, batch)
         if at_hand:
-            self._place(where, at_hand if where == "after" else at_hand[::-1])
+            self._place(where, at_hand)
             return
         if self._fetch is None:
             return
-        batch = batch[:FETCH_BATCH] if where == "after" else batch[-FETCH_BATCH:]
-        self._fetching.add(where)
-        self._failed.pop(where, None)
+        batch = window.to_fetch(where, batch)
+        window.fetching.add(where)
+        window.failed.pop(where, None)
         self._update_edges()
         self.run_worker(
-            self._fetch_and_place(where, batch, self._epoch, self._fetch),
+            self._fetch_and_place(where, batch, window.epoch, self._fetch),
             group="detail-pages",
             exit_on_error=False,
         )
 
     async def _fetch_and_place(
-        self, where: str, batch: list[str], epoch: int, fetch: MessageFetcher
+        self, where: End, batch: list[str], epoch: int, fetch: MessageFetcher
     ) -> None:
+        window = self.window
         try:
-            fetched = await fetch([i for i in batch if i not in self._cache])
+            fetched = await fetch([i for i in batch if i not in window.cache])
         except Exception as error:  # whatever the app's fetcher raised: say it, a scroll retries
-            if epoch == self._epoch:
-                self._fetching.discard(where)
-                self._failed[where] = clean_line(str(error)) or type(error).__name__
+            if epoch == window.epoch:
+                window.fetching.discard(where)
+                window.failed[where] = clean_line(str(error)) or type(error).__name__
                 self._update_edges()
             return
-        if epoch != self._epoch:
+        if epoch != window.epoch:
             return
-        self._fetching.discard(where)
-        for message in fetched:
-            self._cache[message.id] = message
-        # The window may have moved meanwhile (trimmed by a load at the other end): only a batch
-        # that still touches it is mounted; the next scroll asks again otherwise.
-        if where == "after":
-            touches = self._ids[self._hi : self._hi + 1] == batch[:1]
-        else:
-            touches = self._lo > 0 and self._ids[self._lo - 1] == batch[-1]
-        if touches:
+        window.fetching.discard(where)
+        window.add(fetched)
+        # Only a batch that still touches the window is mounted; the next scroll asks again.
+        if window.touches(where, batch):
             self._place(where, batch)
         else:
             self._update_edges()
 
-    def _place(self, where: str, batch: Sequence[str]) -> None:
+    def _place(self, where: End, batch: Sequence[str]) -> None:
         """Mount `batch` (ids next to the window, all fetched) and trim the far end."""
         container = self.query_one("#detail-messages", Vertical)
-        blocks = [MessageBlock(self._cache[i]) for i in batch if i in self._cache]
+        cache = self.window.cache
+        blocks = [MessageBlock(cache[i]) for i in batch if i in cache]
         mounted = self._mounted_blocks()
         if blocks:
             container.query_children(".empty-messages").remove()
+        dropped = self.window.place(where, batch)
         if where == "after":
-            self._hi += len(batch)
             if blocks:
                 container.mount_all(blocks)
-            excess = self._hi - self._lo - MAX_MOUNTED
-            if excess > 0:
+            if dropped:
                 # Unmount from the top, keeping what the reader sees where it is.
-                dropped = set(self._ids[self._lo : self._lo + excess])
                 kept = [b for b in [*mounted, *blocks] if b.message.id not in dropped]
                 if kept:
                     self._hold(kept[0])
-                self._lo += excess
-                self._remove([b for b in mounted if b.message.id in dropped])
-        else:
-            self._lo -= len(batch)
-            if blocks:
-                if mounted:
-                    self._hold(mounted[0])
-                    container.mount_all(blocks, before=mounted[0])
-                else:
-                    container.mount_all(blocks)
-            excess = self._hi - self._lo - MAX_MOUNTED
-            if excess > 0:
-                dropped = set(self._ids[self._hi - excess : self._hi])
-                self._hi -= excess
-                self._remove([b for b in mounted if b.message.id in dropped])
-        self._trim_cache()
+        elif blocks:
+            if mounted:
+                self._hold(mounted[0])
+                container.mount_all(blocks, before=mounted[0])
+            else:
+                container.mount_all(blocks)
+        for block in mounted:
+            if block.message.id in dropped:
+                block.leave()
         self._update_edges()
         if not blocks:
             # Nothing changes size (the server had none of them): look again at once. Otherwise
@@ -417,17 +281,11 @@ class ConversationDetail(VerticalScroll, can_focus=True):
 
     def _mounted_blocks(self) -> list[MessageBlock]:
         messages = self.query_one("#detail-messages", Vertical)
-        return [child for child in messages.children if isinstance(child, MessageBlock)]
-
-    def _remove(self, blocks: list[MessageBlock]) -> None:
-        for block in blocks:
-            block.remove()
-
-    def _trim_cache(self) -> None:
-        if len(self._cache) <= MAX_CACHED:
-            return
-        near = set(self._ids[max(0, self._lo - MESSAGE_BATCH) : self._hi + MESSAGE_BATCH])
-        self._cache = {k: v for k, v in self._cache.items() if k in near}
+        return [
+            child
+            for child in messages.children
+            if isinstance(child, MessageBlock) and not child.leaving
+        ]
 
     def _hold(self, block: Widget) -> None:
         """Keep `block` at its place on screen while messages are mounted or unmounted above it
@@ -477,18 +335,19 @@ class ConversationDetail(VerticalScroll, can_focus=True):
 
     def _check_edges(self) -> None:
         """Mount (or fetch) more when the reader is within a screen of either end of the window."""
-        if self.conversation_id is None or not self._ids or self.loading:
+        window = self.window
+        if self.conversation_id is None or not len(window) or self.loading:
             return
         height = max(1, self.size.height)
         blocks = self._mounted_blocks()
         # Until the blocks last mounted at an end have their Markdown in, that end looks
         # shorter than it is: wait for them rather than mount more than a screen ahead.
-        after = self._hi < len(self._ids) and "after" not in self._failed
+        after = window.below > 0 and "after" not in window.failed
         after = after and self.max_scroll_y - self.scroll_y < height
-        after = after and _settled(blocks[-MESSAGE_BATCH:])
-        before = self._lo > 0 and "before" not in self._failed and self.scroll_y < height
-        before = before and _settled(blocks[:MESSAGE_BATCH])
-        if after and before and self._hi - self._lo >= MAX_MOUNTED:
+        after = after and settled(blocks[-MESSAGE_BATCH:])
+        before = window.above > 0 and "before" not in window.failed and self.scroll_y < height
+        before = before and settled(blocks[:MESSAGE_BATCH])
+        if after and before and window.hi - window.lo >= MAX_MOUNTED:
             return  # a full window shorter than two screens: loading either end drops the other
         if after:
             self._load("after")
@@ -497,39 +356,40 @@ class ConversationDetail(VerticalScroll, can_focus=True):
 
     def _update_edges(self) -> None:
         """The lines above and below the window: how many messages are not mounted there."""
+        window = self.window
         earlier = self.query_one("#detail-earlier", Static)
         later = self.query_one("#detail-later", Static)
-        above = self._lo
-        below = len(self._ids) - self._hi
+        above, below = window.above, window.below
         earlier.display = above > 0
         if above:
             earlier.update(self._edge_line("↑", above, "earlier", "before", "g for the first"))
         show_later = below > 0 and (
-            self._ids[self._hi] not in self._cache
-            or "after" in self._fetching
-            or "after" in self._failed
+            window.ids[window.hi] not in window.cache
+            or "after" in window.fetching
+            or "after" in window.failed
         )
         later.display = show_later
         if show_later:
             later.update(self._edge_line("↓", below, "more", "after", "G for the latest"))
 
-    def _edge_line(self, arrow: str, count: int, which: str, where: str, key: str) -> Content:
+    def _edge_line(self, arrow: str, count: int, which: str, where: End, key: str) -> Content:
         noun = "message" if count == 1 else "messages"
         head = f"{arrow} {count:,} {which} {noun}"
-        if where in self._fetching:
+        if where in self.window.fetching:
             return Content(f"{head}: loading…")
-        if where in self._failed:
-            return Content(f"{head}: could not load them ({self._failed[where]}); scroll to retry")
+        if where in self.window.failed:
+            reason = self.window.failed[where]
+            return Content(f"{head}: could not load them ({reason}); scroll to retry")
         direction = "up" if where == "before" else "down"
         return Content(f"{head}: scroll {direction} to see them, or press {key}")
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self._failed and round(old_value) != round(new_value):
-            self._failed.clear()
+        if self.window.failed and round(old_value) != round(new_value):
+            self.window.failed.clear()
             self._update_edges()
         self._check_edges()
-        at_end = new_value >= self.max_scroll_y - 1 and self._hi == len(self._ids)
+        at_end = new_value >= self.max_scroll_y - 1 and self.window.at_end
         if self._unseen and at_end:
             self._set_unseen(0)
 
@@ -570,7 +430,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         """g: the first messages, at any length."""
         self._release_hold()
         self.anchor(False)
-        if self._lo > 0:
+        if self.window.lo > 0:
             self._reset_window(0)
             self._load("after")
         self.scroll_home(animate=False)
@@ -580,51 +440,15 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         new ones) are mounted, until the reader scrolls up."""
         self._release_hold()
         self._set_unseen(0)
-        total = len(self._ids)
-        rest = self._ids[self._hi :]
-        if rest and all(i in self._cache for i in rest) and total - self._lo <= MAX_MOUNTED:
+        window = self.window
+        rest = window.ids[window.hi :]
+        if rest and window.is_cached(rest) and len(window) - window.lo <= MAX_MOUNTED:
             self._place("after", rest)
         elif rest:
-            at_hand = self._ids[-1] in self._cache
-            self._reset_window(max(0, total - (MESSAGE_BATCH if at_hand else FETCH_BATCH)))
+            self._reset_window(window.end_start())
             self._load("after")
         self.anchor()
 
     @on(Click, "#new-below")
     def _clicked_hint(self) -> None:
         self.action_jump_to_end()
-
-
-def _run_of_cached(ids: Sequence[str], cache: dict[str, MessageView]) -> list[str]:
-    """The leading ids of `ids` that are in `cache`."""
-    run: list[str] = []
-    for message_id in ids:
-        if message_id not in cache:
-            break
-        run.append(message_id)
-    return run
-
-
-def _markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
-    # Imported on first use: Markdown (markdown-it, its plugins, pygments) costs ~0.07 s of
-    # start-up, and the list can be painted before the pane needs it.
-    from pieces_tui.widgets.safe_markdown import markdown_blocks
-
-    return markdown_blocks(text, empty=empty)
-
-
-def _settled(blocks: Sequence[MessageBlock]) -> bool:
-    """True when every block's Markdown has been parsed and mounted (so its height is known)."""
-    from textual.widgets import Markdown
-
-    return all(
-        bool(markdown.children)
-        for block in blocks
-        for markdown in block.children
-        if isinstance(markdown, Markdown)
-    )
-
-
-def message_blocks(widget: Widget) -> list[MessageBlock]:
-    """The message blocks mounted in a pane (tests and benchmarks read them)."""
-    return list(widget.query(MessageBlock))

@@ -1,0 +1,262 @@
+"""The connection: finds a server, keeps the store in step with it, and tells the UI in messages.
+
+It owns the client, the store and the one long-lived sync worker. What it learns reaches the UI
+only as messages posted to the `listener` it is given (the main screen):
+
+- `StoreChanged` whenever the store changed. Bursts collapse (`can_replace`): the handler calls
+  `take_changes()` and gets every id touched since it last asked, so a thousand stream events
+  cost one pass over the list, not a thousand.
+- `ConnectionChanged` whenever the connection's state (or what it is connected to) changes.
+- `ConnectionLost` (to the app) when no server answers: the app then offers choices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from pieces_tui.client import IdentifierStream, PiecesClient, PiecesError, StreamState, discover
+from pieces_tui.config import Timings
+from pieces_tui.state.store import ConversationStore, StoreChange
+from pieces_tui.state.sync import Synchronizer
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from pieces_tui.demo_runner import DemoServer
+
+log = logging.getLogger(__name__)
+
+LOOKED_AT = "127.0.0.1 ports 39300-39333 and localhost:1000"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Every id the store added, updated or removed since the last `take_changes()`, in the
+    order they were first touched. Read each one's current state from the store."""
+
+    ids: tuple[str, ...] = ()
+    removed: frozenset[str] = frozenset()
+    """The ids among `ids` whose last change was a removal."""
+    loaded: bool = False
+    """True when a complete bulk load landed meanwhile (the list can be shown as final)."""
+
+
+class StoreChanged(Message):
+    """The store changed; `Connection.take_changes()` says how. Consecutive ones collapse."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreChanged)
+
+
+class ConnectionChanged(Message):
+    """Where we are connected, and whether the live stream is up."""
+
+    def __init__(self, state: str, detail: str = "", source: str | None = None) -> None:
+        super().__init__()
+        self.state = state
+        """"connecting", "live", "reconnecting" or "offline"."""
+        self.detail = detail
+        self.source = source
+        """What we are connected to (None: unchanged)."""
+
+
+class ConnectionLost(Message):
+    """No server answered; `reason` says why. The app offers choices (retry, URL, demo)."""
+
+    def __init__(self, reason: str, looked_at: str) -> None:
+        super().__init__()
+        self.reason = reason
+        self.looked_at = looked_at
+
+
+class Connection:
+    """Explicit URL, demo server or discovery; the knock with backoff; the live sync.
+
+    Its workers run on `app` (so one `Worker.StateChanged` handler sees their failures); its
+    messages go to `listener` (`StoreChanged`, `ConnectionChanged`) and to `app`
+    (`ConnectionLost`)."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        *,
+        url: str | None = None,
+        demo: DemoServer | None = None,
+        discover_hosts: bool = True,
+        timings: Timings | None = None,
+    ) -> None:
+        self._app = app
+        self.url = url
+        self.demo = demo
+        self.discover_hosts = discover_hosts
+        self.timings = timings if timings is not None else Timings()
+        self.client: PiecesClient | None = None
+        self.store = ConversationStore()
+        self.synchronizer: Synchronizer | None = None
+        self._listener: MessagePump | None = None
+        self._ids: dict[str, None] = {}
+        self._removed: set[str] = set()
+        self._loaded = False
+        self.store.subscribe(self._store_changed)
+
+    # -- what the UI reads -----------------------------------------------------------------------
+
+    def take_changes(self) -> Changes:
+        """The changes accumulated since the last call (and forget them)."""
+        changes = Changes(tuple(self._ids), frozenset(self._removed), self._loaded)
+        self._ids = {}
+        self._removed = set()
+        self._loaded = False
+        return changes
+
+    @property
+    def loaded(self) -> bool:
+        """True once the store holds a complete load from the current server."""
+        return self.synchronizer is not None and self.synchronizer.loaded.is_set()
+
+    def _store_changed(self, change: StoreChange) -> None:
+        # Only bookkeeping and a post: nothing here can fail in a way the UI would not see.
+        for conversation_id in change.removed:
+            self._ids[conversation_id] = None
+            self._removed.add(conversation_id)
+        for conversation_id in (*change.added, *change.updated):
+            self._ids[conversation_id] = None
+            self._removed.discard(conversation_id)
+        self._post(StoreChanged())
+
+    def _post(self, message: Message) -> None:
+        if self._listener is not None:
+            self._listener.post_message(message)
+
+    def _state(self, state: str, detail: str = "", source: str | None = None) -> None:
+        self._post(ConnectionChanged(state, detail, source))
+
+    # -- connecting ------------------------------------------------------------------------------
+
+    def start(self, listener: MessagePump) -> None:
+        """Find a server (or start the demo), then run the live sync until the app exits."""
+        self._listener = listener
+        self._app.run_worker(self._start(), group="connect", exclusive=True, exit_on_error=False)
+
+    def retry(self, *, url: str | None = None, demo: DemoServer | None = None) -> None:
+        """Start again: with a new URL, the demo server, or what was tried last."""
+        if demo is not None:
+            self.demo, self.url = demo, None
+        elif url is not None:
+            self.url = url
+        self._app.run_worker(self._start(), group="connect", exclusive=True, exit_on_error=False)
+
+    async def _start(self) -> None:
+        self._state("connecting")
+        url = self.url
+        if url is None and self.demo is not None:
+            self._state("connecting", source="starting demo server…")
+            url = await self.demo.start()
+        if url is None and self.discover_hosts:
+            self._state("connecting", source="looking for Pieces OS…")
+            url = await discover()
+        if url is None:
+            self._lost("No Pieces OS answered on this machine.")
+            return
+        self.url = url
+        if self.client is not None:
+            await self.client.aclose()
+        self.client = PiecesClient(url, timeout=self.timings.request_timeout)
+        self._state("connecting", source=url if self.demo is None else f"demo server {url}")
+        self._app.run_worker(
+            self._sync(self.client), group="sync", exclusive=True, exit_on_error=False
+        )
+
+    def _lost(self, reason: str) -> None:
+        self._state("offline")
+        self._app.post_message(ConnectionLost(reason, self.url or LOOKED_AT))
+
+    def knock(self, answered: Callable[[], bool]) -> None:
+        """Keep asking (with backoff) until a server answers, then call `answered()`; when it
+        returns False (the app was not ready to act on it) keep asking. Runs until cancelled
+        with `stop_knocking()` or until nowhere is left to look."""
+        self._app.run_worker(
+            self._knock(answered), group="knock", exclusive=True, exit_on_error=False
+        )
+
+    def stop_knocking(self) -> None:
+        self._app.workers.cancel_group(self._app, "knock")
+
+    async def _knock(self, answered: Callable[[], bool]) -> None:
+        timings = self.timings
+        delay = timings.retry_delay
+        while True:
+            self._state("offline", f"next try in {delay:.1f} s")
+            await asyncio.sleep(delay)
+            delay = min(timings.retry_cap, delay * 2)
+            if self.url is not None:
+                async with PiecesClient(self.url, timeout=timings.request_timeout) as probe:
+                    try:
+                        await probe.health()
+                    except PiecesError:
+                        continue
+            elif not self.discover_hosts:
+                return  # nowhere to look: only the user can say where
+            elif await discover() is None:
+                continue
+            if answered():
+                self._state("offline")
+                return
+
+    async def _sync(self, client: PiecesClient) -> None:
+        """Check the server answers, then keep the store in step with it until the app exits."""
+        try:
+            await client.health()
+        except PiecesError as error:
+            self._lost(f"No answer from {client.base_url}: {error}")
+            return
+        timings = self.timings
+        stream = IdentifierStream(
+            client.base_url,
+            base_delay=timings.retry_delay,
+            max_delay=timings.retry_cap,
+            open_timeout=timings.request_timeout,
+            keepalive=timings.stream_keepalive,
+        )
+        self.synchronizer = synchronizer = Synchronizer(
+            client,
+            self.store,
+            stream=stream,
+            on_state=self._stream_state,
+            on_error=self._sync_error,
+            retry_delay=timings.retry_delay,
+            max_retry_delay=timings.retry_cap,
+        )
+        running = asyncio.create_task(synchronizer.run())
+        loaded = asyncio.create_task(synchronizer.loaded.wait())
+        try:
+            await asyncio.wait({running, loaded}, return_when=asyncio.FIRST_COMPLETED)
+            if loaded.done():
+                self._loaded = True
+                self._post(StoreChanged())
+            await running
+        finally:
+            loaded.cancel()
+            running.cancel()
+
+    def _stream_state(self, state: StreamState) -> None:
+        detail = ""
+        if state.state in ("reconnecting", "offline"):
+            detail = f"attempt {state.attempt}, next in {state.delay:.1f} s"
+        self._state(state.state, detail)
+
+    def _sync_error(self, error: PiecesError) -> None:
+        log.warning("sync: %s", error)
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        if self.demo is not None:
+            await self.demo.stop()

@@ -1,0 +1,427 @@
+"""The main screen: status bar, filter, conversation list and detail pane.
+
+Data flows one way: the connection's `StoreChanged` is drained here into the list (rows read from
+the store) and, when the open conversation changed, into the detail pane. What the pane is doing
+is one explicit `Pane` value (`pane`), not a set of flags. New, rename and delete are each one
+coroutine that awaits its dialog, then the server, then patches the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Literal
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.getters import query_one
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+from textual.worker import Worker
+
+from pieces_tui.client import NotFound, PiecesClient, PiecesError
+from pieces_tui.connection import Connection, ConnectionChanged, StoreChanged
+from pieces_tui.detail_loader import load_detail, message_fetcher
+from pieces_tui.labels import UNTITLED
+from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.widgets.conversation_list import ConversationList
+from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from pieces_tui.config import Timings
+
+NO_CONVERSATIONS = "No conversations yet. Press n to start one."
+NO_MATCH = "No conversation matches the filter."
+
+# Past this many changed rows, replacing the list wholesale is cheaper than patching it.
+BULK_CHANGE = 256
+
+
+@dataclass(frozen=True)
+class Pane:
+    """What the detail pane is doing.
+
+    - `empty`: no conversation (a placeholder says why).
+    - `settling`: the highlight is moving (a key held down); `conversation_id` is loaded once it
+      has rested for `Timings.detail_settle`.
+    - `open`: shows (or loads, or failed to load) `conversation_id`.
+    - `deleting`: we are deleting the open conversation: its removal is expected, not news.
+    - `held`: the open conversation was deleted elsewhere; the pane keeps it (marked deleted)
+      instead of following the list's highlight to its neighbour, until the user moves.
+
+    `moved_at` is when the highlight last moved (`time.monotonic`)."""
+
+    mode: Literal["empty", "settling", "open", "deleting", "held"] = "empty"
+    conversation_id: str | None = None
+    moved_at: float = float("-inf")
+
+
+class MainScreen(Screen[None]):
+    """Browse, filter, open, create, rename and delete conversations."""
+
+    BINDINGS = [
+        Binding("n", "new_conversation", "New"),
+        Binding("r", "rename_conversation", "Rename"),
+        Binding("d,delete", "delete_conversation", "Delete"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("escape", "back_to_list", "Back", show=False),
+    ]
+
+    connection_state: reactive[str] = reactive("connecting")
+    """"connecting", "live", "reconnecting" or "offline"."""
+    connection_detail: reactive[str] = reactive("")
+    source: reactive[str] = reactive("")
+    count: reactive[int | None] = reactive(None)
+    """How many conversations the store holds (None until the first load)."""
+    filtered: reactive[int | None] = reactive(None)
+    """How many pass the filter (None when there is no filter)."""
+    pane: reactive[Pane] = reactive(Pane, init=False)
+
+    conversation_list = query_one("#conversations", ConversationList)
+    detail = query_one("#detail", ConversationDetail)
+    status = query_one("#status", StatusBar)
+    filter_input = query_one("#filter", Input)
+
+    def __init__(
+        self, connection: Connection, *, now: Callable[[], datetime], timings: Timings
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.store = connection.store
+        self._now = now
+        self._timings = timings
+        self._settle: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status").data_bind(
+            state=MainScreen.connection_state,
+            detail=MainScreen.connection_detail,
+            source=MainScreen.source,
+            count=MainScreen.count,
+            filtered=MainScreen.filtered,
+        )
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="/ filter by name", id="filter")
+                yield ConversationList(id="conversations", now=self._now)
+            yield ConversationDetail(id="detail", now=self._now)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.conversation_list.focus()
+        self.detail.show_placeholder("Loading conversations…")
+
+    @property
+    def client(self) -> PiecesClient | None:
+        return self.connection.client
+
+    def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Worker[Any]:
+        """This screen's workers (`@work` included) run on the app, so that the app's one
+        `Worker.StateChanged` handler sees their failures (that message does not bubble)."""
+        return self.app.run_worker(work, *args, **kwargs)
+
+    # -- the connection --------------------------------------------------------------------------
+
+    @on(ConnectionChanged)
+    def _connection_changed(self, event: ConnectionChanged) -> None:
+        self.connection_state = event.state
+        self.connection_detail = event.detail
+        if event.source is not None:
+            self.source = event.source
+
+    @on(StoreChanged)
+    def _store_changed(self) -> None:
+        """Patch the list with every change since the last one; then the pane."""
+        changes = self.connection.take_changes()
+        listing = self.conversation_list
+        if len(changes.ids) > BULK_CHANGE or (listing.row_count == 0 and changes.ids):
+            listing.set_rows(self.store.ordered())
+        else:
+            for conversation_id in changes.ids:
+                summary = self.store.get(conversation_id)
+                if summary is None:
+                    listing.remove_row(conversation_id)
+                else:
+                    listing.upsert_row(summary)
+        if changes.ids or changes.loaded:
+            self._update_count()
+        if changes.loaded and not len(self.store):
+            self._show_placeholder()
+        pane = self.pane
+        if pane.mode == "empty":
+            if changes.ids and listing.highlighted_id is not None:
+                self._open(listing.highlighted_id)
+            return
+        open_id = pane.conversation_id
+        if open_id is None or open_id not in changes.ids or pane.mode == "settling":
+            return
+        if open_id in changes.removed:
+            if pane.mode == "deleting":
+                return  # ours: the list moved its highlight on, and the pane follows it
+            if listing.highlighted_id not in (None, open_id):
+                self.pane = replace(pane, mode="held")
+            self.detail.show_deleted(open_id)
+        elif open_id in self.store:
+            self._refresh_detail(open_id)
+
+    def _update_count(self) -> None:
+        listing = self.conversation_list
+        self.count = len(self.store)
+        self.filtered = listing.visible_count if listing.filter_text else None
+
+    def _show_placeholder(self) -> None:
+        self.pane = Pane("empty", moved_at=self.pane.moved_at)
+        self.detail.show_placeholder(NO_CONVERSATIONS if not len(self.store) else NO_MATCH)
+
+    # -- the detail pane follows the highlight ---------------------------------------------------
+
+    @on(ConversationList.Highlighted)
+    def _highlighted(self, event: ConversationList.Highlighted) -> None:
+        pane = self.pane
+        if pane.mode == "held":
+            self.pane = replace(pane, mode="open")
+            if event.conversation_id is not None:
+                return
+        if event.conversation_id is None:
+            self._cancel_settle()
+            self._show_placeholder()
+            return
+        if event.conversation_id == pane.conversation_id and pane.mode != "settling":
+            return
+        # A single move opens the conversation at once. While the highlight keeps moving (a key
+        # held down, j j j), wait for it to rest: loading every conversation passed over would
+        # keep the loop busy building panes nobody reads and make the next keypress late.
+        now = monotonic()
+        settle = self._timings.detail_settle
+        moving = now - pane.moved_at < settle
+        self._cancel_settle()
+        if moving:
+            self.pane = Pane("settling", event.conversation_id, now)
+            self._settle = self.set_timer(settle, self._settled)
+        else:
+            self._open(event.conversation_id, moved_at=now)
+
+    def _settled(self) -> None:
+        self._settle = None
+        pane = self.pane
+        if pane.mode == "settling" and pane.conversation_id is not None:
+            self._open(pane.conversation_id, moved_at=pane.moved_at)
+
+    def _cancel_settle(self) -> None:
+        if self._settle is not None:
+            self._settle.stop()
+            self._settle = None
+
+    @on(ConversationList.Selected)
+    def _selected(self, event: ConversationList.Selected) -> None:
+        self._cancel_settle()
+        pane = self.pane
+        # Enter on a conversation that failed to load tries again.
+        if (
+            event.conversation_id != pane.conversation_id
+            or pane.mode == "settling"
+            or self.detail.failed
+        ):
+            self._open(event.conversation_id, moved_at=pane.moved_at)
+        self.detail.focus()
+
+    def _open(self, conversation_id: str, *, moved_at: float | None = None) -> None:
+        when = self.pane.moved_at if moved_at is None else moved_at
+        self.pane = Pane("open", conversation_id, when)
+        self._load_detail(conversation_id)
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def _load_detail(self, conversation_id: str) -> None:
+        """A newer selection cancels this one (exclusive group): no mixed-up conversations."""
+        client = self.client
+        if client is None:
+            return
+        self.detail.show_loading(conversation_id)
+        try:
+            view = await load_detail(client, conversation_id)
+        except NotFound:
+            # Deleted meanwhile; the list's own update moves the highlight on.
+            self.detail.show_error(conversation_id, "This conversation was deleted.")
+            return
+        except PiecesError as error:
+            self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
+            return
+        self.detail.show_conversation(view, message_fetcher(client))
+
+    @work(exclusive=True, group="detail-refresh", exit_on_error=False)
+    async def _refresh_detail(self, conversation_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        try:
+            view = await load_detail(
+                client,
+                conversation_id,
+                known=self.detail.message_ids,
+                conversation=self.store.conversation(conversation_id),
+            )
+        except PiecesError:
+            return  # the stream will tell us if it was deleted; the pane keeps what it has
+        if self.detail.conversation_id != conversation_id:
+            return
+        self.detail.show_header(view)
+        self.detail.update_messages(view)
+
+    # -- writes: each one coroutine, from the dialog to the store --------------------------------
+
+    def _highlighted_target(self) -> tuple[str, str | None] | None:
+        conversation_id = self.conversation_list.highlighted_id
+        if conversation_id is None:
+            self.notify("No conversation is highlighted.", severity="warning")
+            return None
+        summary = self.store.get(conversation_id)
+        return conversation_id, summary.name if summary is not None else None
+
+    def _connected(self) -> PiecesClient | None:
+        if self.client is None:
+            self.notify("Not connected to Pieces OS yet.", severity="warning")
+        return self.client
+
+    @work(group="writes", exit_on_error=False)
+    async def action_new_conversation(self) -> None:
+        client = self._connected()
+        if client is None:
+            return
+        request = await self.app.push_screen_wait(
+            NewConversationScreen(lambda: client.assets(transferables=True))
+        )
+        if request is None:
+            return
+        try:
+            if request.asset_id is not None:
+                created = await client.create_from_asset(request.asset_id, name=request.name)
+            else:
+                created = await client.create_conversation(name=request.name)
+        except PiecesError as error:
+            self.notify(f"Could not create the conversation: {error}", severity="error")
+            return
+        # The stream announces it too; upserting now makes it show without waiting for that.
+        self.store.upsert(created)
+        self._store_changed()  # the list has the row now, so it can take the highlight
+        self.conversation_list.highlight(created.id)
+
+    @work(group="writes", exit_on_error=False)
+    async def action_rename_conversation(self) -> None:
+        target = self._highlighted_target()
+        if target is None:
+            return
+        conversation_id, name = target
+        new_name = await self.app.push_screen_wait(RenameScreen(name))
+        client = self.client
+        if new_name is None or client is None:
+            return
+        try:
+            self.store.upsert(await client.rename_conversation(conversation_id, new_name))
+        except PiecesError as error:
+            self.notify(f"Could not rename: {error}", severity="error")
+
+    @work(group="writes", exit_on_error=False)
+    async def action_delete_conversation(self) -> None:
+        target = self._highlighted_target()
+        if target is None:
+            return
+        conversation_id, name = target
+        if not await self.app.push_screen_wait(ConfirmDeleteScreen(name or UNTITLED)):
+            return
+        client = self.client
+        if client is None:
+            return
+        self._expect_removal(conversation_id)
+        try:
+            await client.delete_conversation(conversation_id)
+        except NotFound:
+            # Deleted elsewhere first (the stream may not have said so yet): the goal is met.
+            self.notify("This conversation was already deleted elsewhere.", title="Deleted")
+        except PiecesError as error:
+            self._expect_removal(conversation_id, expected=False)
+            self.notify(f"Could not delete: {error}", severity="error")
+            return
+        self.store.remove(conversation_id)
+        self._store_changed()  # while the pane still expects it
+        self._expect_removal(conversation_id, expected=False)
+
+    def _expect_removal(self, conversation_id: str, *, expected: bool = True) -> None:
+        pane = self.pane
+        if pane.conversation_id != conversation_id:
+            return
+        if expected and pane.mode == "open":
+            self.pane = replace(pane, mode="deleting")
+        elif not expected and pane.mode == "deleting":
+            self.pane = replace(pane, mode="open")
+
+    # -- filter, focus, help ---------------------------------------------------------------------
+
+    def action_start_filter(self) -> None:
+        # Focus now rather than via `focus()` (which queues behind pending keys), so the keys
+        # typed straight after `/` land in the filter.
+        self.set_focus(self.filter_input)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.conversation_list.filter_text = event.value
+        self._update_count()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.conversation_list.focus()
+
+    def action_back_to_list(self) -> None:
+        """Escape: leave the detail pane, or clear the filter."""
+        field = self.filter_input
+        listing = self.conversation_list
+        if self.focused is field or (self.focused is listing and field.value):
+            field.value = ""
+            listing.focus()
+        elif self.focused is not listing:
+            listing.focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        return [
+            (
+                "Everywhere",
+                [*binding_rows(self.BINDINGS), ("tab", "Next pane"), ("^p", "Commands")],
+            ),
+            ("Conversation list", binding_rows(ConversationList.BINDINGS)),
+            ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
+        ]
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "New conversation", "Create a conversation", self.action_new_conversation
+        )
+        yield SystemCommand(
+            "Rename conversation",
+            "Rename the highlighted conversation",
+            self.action_rename_conversation,
+        )
+        yield SystemCommand(
+            "Delete conversation",
+            "Delete the highlighted conversation",
+            self.action_delete_conversation,
+        )
+        yield SystemCommand(
+            "Filter conversations", "Filter the list by name", self.action_start_filter
+        )
+        yield SystemCommand("Show keys", "List every key binding", self.action_help)

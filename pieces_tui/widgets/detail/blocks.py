@@ -1,0 +1,72 @@
+"""One message as a widget, and the Markdown it is made of (imported on first use)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Label
+
+from pieces_tui.widgets.detail.views import MessageView
+
+__all__ = ["MessageBlock", "markdown_blocks", "message_blocks", "settled"]
+
+ROLE_LABELS = {"USER": "You", "ASSISTANT": "Copilot", "SYSTEM": "System"}
+
+
+class MessageBlock(Vertical):
+    """One message: its role and its text as Markdown."""
+
+    class Resized(Message):
+        """A block was laid out at a new size (mounted, or its Markdown filled in)."""
+
+    def __init__(self, message: MessageView) -> None:
+        role = message.role.upper()
+        super().__init__(classes=f"message -{role.lower()}")
+        self.message = message
+        self._role = role
+        self.leaving = False
+        """Set when the pane removes this block: until Textual has pruned it, it is still a
+        child, but no longer part of the window (nothing should count or hold it)."""
+
+    def leave(self) -> None:
+        self.leaving = True
+        self.remove()
+
+    def compose(self) -> ComposeResult:
+        label = ROLE_LABELS.get(self._role, self._role.replace("_", " ").title())
+        yield Label(Content(label), classes="message-role")
+        yield from markdown_blocks(self.message.text, empty="*(empty message)*")
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+
+def markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
+    # Imported on first use: Markdown (markdown-it, its plugins, pygments) costs ~0.07 s of
+    # start-up, and the list can be painted before the pane needs it.
+    from pieces_tui.widgets.safe_markdown import markdown_blocks
+
+    return markdown_blocks(text, empty=empty)
+
+
+def settled(blocks: Sequence[MessageBlock]) -> bool:
+    """True when every block's Markdown has been parsed and mounted (so its height is known)."""
+    from textual.widgets import Markdown
+
+    return all(
+        bool(markdown.children)
+        for block in blocks
+        for markdown in block.children
+        if isinstance(markdown, Markdown)
+    )
+
+
+def message_blocks(widget: Widget) -> list[MessageBlock]:
+    """The message blocks mounted in a pane, in order, without those being removed (tests and
+    benchmarks read them)."""
+    return [block for block in widget.query(MessageBlock) if not block.leaving]
