@@ -114,7 +114,7 @@ def _table(rows: list[Conversation], columns: int) -> str:
             c.updated.value.strftime("%Y-%m-%d %H:%M"),
             str(c.message_count),
             "★" if c.favorited else "",
-            clean_line(c.display_name),
+            clean_line(conversation_title(c.name, c.created.value)),
         ]
         for c in rows
     ]
