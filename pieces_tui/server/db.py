@@ -170,6 +170,12 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held for the caller alone (used by server/rowcache.py)."""
+        with self._lock:
+            yield self._conn
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()

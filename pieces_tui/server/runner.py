@@ -114,6 +114,7 @@ class EmbeddedServer:
             raise
         self._db = db
         self._api = Api(db, Hub(), self.clock, self.id_factory)
+        self._api.snapshot.warm()  # the first GET /conversations finds its body built
         app = create_app(
             self._api,
             log_requests=self.log_requests,

@@ -1,0 +1,145 @@
+"""The `GET /conversations` body from per-conversation JSON kept in memory until a write touches it.
+
+Serialising 50,000 conversations takes seconds; a conversation only changes when one of its rows
+does. So each conversation's JSON text is built once and kept, and the database itself says which
+conversations a write touched: TEMP triggers (on this connection only, nothing is added to the
+file's schema) record the conversation id of every row inserted, updated or deleted in
+`conversations`, `messages`, `annotations`, `conversation_assets` and `conversation_websites`,
+whatever code path made the write. A body then re-reads only those conversations, plus the one
+query for the current order; with nothing touched, the last body is sent again as it is. A
+write made by another connection (which these triggers do not see) shows as a new
+`PRAGMA data_version`, and then everything is rebuilt.
+
+The body is byte for byte `wire.conversations_bytes(db.conversations(), db.refs())`;
+tests/server/test_rowcache.py checks that, after every kind of write.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+
+from pieces_tui.server import wire
+from pieces_tui.server.db import Database
+
+log = logging.getLogger(__name__)
+
+# Which column of each table holds the id of the conversation a row belongs to.
+_OWNER_COLUMNS = {
+    "conversations": "id",
+    "messages": "conversation_id",
+    "annotations": "conversation_id",
+    "conversation_assets": "conversation_id",
+    "conversation_websites": "conversation_id",
+}
+_TOUCHED = "temp.pieces_tui_touched"
+
+# More conversations to rebuild than this: read them all in bulk (a handful of queries) instead
+# of one by one (five small queries each).
+ONE_BY_ONE = 64
+
+
+def _trigger_sql() -> str:
+    statements = [f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED[5:]} (id TEXT PRIMARY KEY)"]
+    for table, column in _OWNER_COLUMNS.items():
+        for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            body = "".join(
+                f"INSERT OR IGNORE INTO {_TOUCHED[5:]} SELECT {row}.{column}"
+                f" WHERE {row}.{column} IS NOT NULL; "
+                for row in rows
+            )
+            statements.append(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS pieces_tui_touch_{table}_{event.lower()}"
+                f" AFTER {event} ON main.{table} BEGIN {body}END"
+            )
+    return ";\n".join(statements) + ";"
+
+
+class ConversationsCache:
+    """Builds `GET /conversations` bodies for one `Database`, reusing unchanged conversations."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._texts: dict[str, bytes] = {}
+        self._body: bytes | None = None  # the last body, while nothing has been touched since
+        self._lock = threading.Lock()  # one body at a time (they run in worker threads)
+        self._data_version = -1
+        self.serialised = 0  # conversations serialised so far (tests and benchmarks read it)
+        with db.locked() as conn:
+            conn.executescript(_trigger_sql())
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def _forget_touched(self) -> None:
+        with self._db.locked() as conn:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            touched = [row[0] for row in conn.execute(f"SELECT id FROM {_TOUCHED}")]
+            if touched:
+                conn.execute(f"DELETE FROM {_TOUCHED}")
+        if version != self._data_version:  # another connection wrote: trust nothing kept
+            self._texts.clear()
+            self._data_version = version
+            self._body = None
+        if touched:
+            self._body = None
+        for conversation_id in touched:
+            self._texts.pop(conversation_id, None)
+
+    def _ordered_ids(self) -> list[str]:
+        """`Database.conversation_ids()`, without building a `sqlite3.Row` per id."""
+        with self._db.locked() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            cursor.execute("SELECT id FROM conversations ORDER BY updated DESC, rowid DESC")
+            return [row[0] for row in cursor]
+
+    def _rebuild(self, missing: list[str]) -> None:
+        if len(missing) > ONE_BY_ONE:
+            rows = self._db.conversations()
+            refs = self._db.refs()
+            wanted = set(missing)
+            for row in rows:
+                if row["id"] in wanted:
+                    self._texts[row["id"]] = wire.conversation_bytes(row, refs)
+                    self.serialised += 1
+            return
+        for conversation_id in missing:
+            rows = self._db.conversations(conversation_id)
+            if rows:  # deleted meanwhile: the trigger has noted it, the next body drops it
+                refs = self._db.refs(conversation_id)
+                self._texts[conversation_id] = wire.conversation_bytes(rows[0], refs)
+                self.serialised += 1
+
+    def body(self) -> bytes:
+        """The `Conversations` document, most recently updated first."""
+        with self._lock:
+            self._forget_touched()
+            if self._body is not None:
+                return self._body
+            ids = self._ordered_ids()
+            texts = self._texts
+            missing = [cid for cid in ids if cid not in texts]
+            if missing:
+                self._rebuild(missing)
+            if len(texts) > len(ids):  # deleted rows not yet noted (or noted after `ids`)
+                alive = set(ids)
+                for stale in [cid for cid in texts if cid not in alive]:
+                    del texts[stale]
+            # A conversation deleted between `ids` and `_rebuild` is left out here already.
+            ordered = [cid for cid in ids if cid in texts]
+            body = wire.conversations_document(ordered, [texts[cid] for cid in ordered])
+            self._body = body
+            return body
+
+    def warm(self) -> None:
+        """Build the first body in a background thread, so the first request finds it built."""
+
+        def run() -> None:
+            try:
+                self.body()
+            except sqlite3.Error as exc:  # the server stopped (and closed the db) meanwhile
+                log.debug("warming the conversations cache stopped: %s", exc)
+
+        threading.Thread(target=run, name="pieces-tui-cache-warm", daemon=True).start()
