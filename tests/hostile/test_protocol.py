@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from pieces_tui.client.models import conversation_summaries_json
+from pieces_tui.client.summaries import conversation_summaries_json
 
 from .conftest import assert_harmless, screen_text
 
