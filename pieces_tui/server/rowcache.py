@@ -20,7 +20,7 @@ import logging
 import threading
 
 from pieces_tui.server import wire
-from pieces_tui.server.db import Database
+from pieces_tui.server.db import ID_CHUNK, Database
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,11 @@ class ConversationsCache:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._texts: dict[str, bytes] = {}
+        self._texts: dict[str, bytes] = {}  # id -> the conversation's JSON
+        self._keys: dict[str, tuple[str, int]] = {}  # id -> (updated, rowid): the list's order
+        self._quoted: dict[str, str] = {}  # id -> its JSON string literal
+        self._keys_complete = False
+        self._order: list[str] | None = None  # ids by `_keys`, newest first
         self._body: bytes | None = None  # the last body, while nothing has been touched since
         self._lock = threading.Lock()  # one body at a time (they run in worker threads)
         self._data_version = -1
@@ -71,28 +75,44 @@ class ConversationsCache:
     def __len__(self) -> int:
         return len(self._texts)
 
-    def _forget_touched(self) -> None:
+    def _forget_touched(self) -> list[str]:
         with self._db.locked() as conn:
             version = conn.execute("PRAGMA data_version").fetchone()[0]
             touched = [row[0] for row in conn.execute(f"SELECT id FROM {_TOUCHED}")]
             if touched:
                 conn.execute(f"DELETE FROM {_TOUCHED}")
         if version != self._data_version:  # another connection wrote: trust nothing kept
-            self._texts.clear()
             self._data_version = version
-            self._body = None
+            self._texts.clear()
+            self._keys.clear()
+            self._keys_complete = False
+            self._order = self._body = None
         if touched:
-            self._body = None
+            self._order = self._body = None
         for conversation_id in touched:
             self._texts.pop(conversation_id, None)
+            self._keys.pop(conversation_id, None)
+        return touched
 
-    def _ordered_ids(self) -> list[str]:
-        """`Database.conversation_ids()`, without building a `sqlite3.Row` per id."""
+    def _load_keys(self, ids: list[str] | None) -> None:
+        """The order of `ids` (None: of every conversation): `Database.conversation_ids()` sorts
+        by `updated DESC, rowid DESC`, and so does `body` (text order is byte order here)."""
+        sql = "SELECT id, updated, rowid FROM conversations"
+        chunks = (
+            [None] if ids is None else [ids[k : k + ID_CHUNK] for k in range(0, len(ids), ID_CHUNK)]
+        )
         with self._db.locked() as conn:
             cursor = conn.cursor()
-            cursor.row_factory = None
-            cursor.execute("SELECT id FROM conversations ORDER BY updated DESC, rowid DESC")
-            return [row[0] for row in cursor]
+            cursor.row_factory = None  # plain tuples: 50,000 `sqlite3.Row`s cost ~0.1 s
+            for chunk in chunks:
+                if chunk is None:
+                    cursor.execute(sql)
+                else:
+                    cursor.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                for conversation_id, updated, rowid in cursor:
+                    self._keys[conversation_id] = (updated, rowid)
+                    if conversation_id not in self._quoted:
+                        self._quoted[conversation_id] = wire.quote(conversation_id)
 
     def _rebuild(self, missing: list[str]) -> None:
         if len(missing) > ONE_BY_ONE:
@@ -114,21 +134,30 @@ class ConversationsCache:
     def body(self) -> bytes:
         """The `Conversations` document, most recently updated first."""
         with self._lock:
-            self._forget_touched()
+            touched = self._forget_touched()
             if self._body is not None:
                 return self._body
-            ids = self._ordered_ids()
+            if not self._keys_complete:
+                self._load_keys(None)
+                self._keys_complete = True
+            elif touched:
+                self._load_keys(touched)
+            keys = self._keys
+            if self._order is None:
+                self._order = sorted(keys, key=keys.__getitem__, reverse=True)
             texts = self._texts
-            missing = [cid for cid in ids if cid not in texts]
+            missing = [cid for cid in self._order if cid not in texts]
             if missing:
                 self._rebuild(missing)
-            if len(texts) > len(ids):  # deleted rows not yet noted (or noted after `ids`)
-                alive = set(ids)
-                for stale in [cid for cid in texts if cid not in alive]:
-                    del texts[stale]
-            # A conversation deleted between `ids` and `_rebuild` is left out here already.
-            ordered = [cid for cid in ids if cid in texts]
-            body = wire.conversations_document(ordered, [texts[cid] for cid in ordered])
+            # A conversation deleted since its key was read has no text: it is left out (and
+            # forgotten at the next body, its trigger having noted it).
+            ordered = [cid for cid in self._order if cid in texts]
+            if len(self._quoted) > 2 * len(keys) + 64:  # forget the literals of deleted ids
+                self._quoted = {cid: self._quoted[cid] for cid in keys if cid in self._quoted}
+            quoted = self._quoted
+            body = wire.conversations_document(
+                [quoted[cid] for cid in ordered], [texts[cid] for cid in ordered]
+            )
             self._body = body
             return body
 

@@ -147,10 +147,15 @@ def conversation_bytes(row: Row, refs: ConversationRefs) -> bytes:
     ).encode()
 
 
-def conversations_document(ids: Sequence[str], items: Sequence[bytes]) -> bytes:
-    """A `Conversations` document from its items' JSON text, in order, and their ids."""
-    indices = ",".join([f"{quote(cid)}:{pos}" for pos, cid in enumerate(ids)]).encode()
-    return b"".join((b'{"iterable":[', b",".join(items), b'],"indices":{', indices, b"}}"))
+def conversations_document(quoted_ids: Sequence[str], items: Sequence[bytes]) -> bytes:
+    """A `Conversations` document from its items' JSON text, in order, and their ids, each
+    already a JSON string literal (`quote`)."""
+    indices = ",".join([f"{ref}:{pos}" for pos, ref in enumerate(quoted_ids)]).encode()
+    head, tail = b'{"iterable":[', b'],"indices":{' + indices + b"}}"
+    if len(items) < 2:
+        return head + b"".join(items) + tail
+    # One join, so the body (35 MB at 50,000) is copied once, not twice.
+    return b",".join([head + items[0], *items[1:-1], items[-1] + tail])
 
 
 def conversations_bytes(rows: Sequence[Row], refs: ConversationRefs) -> bytes:
@@ -160,7 +165,7 @@ def conversations_bytes(rows: Sequence[Row], refs: ConversationRefs) -> bytes:
     strings are escaped with the json module's C encoder, and no intermediate dicts are built.
     """
     items = [conversation_bytes(row, refs) for row in rows]
-    return conversations_document([row["id"] for row in rows], items)
+    return conversations_document([quote(row["id"]) for row in rows], items)
 
 
 def model(model_id: str) -> JSON:
