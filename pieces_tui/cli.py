@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "Without --url, pieces-tui looks for Pieces OS on 127.0.0.1 ports 39300-39333 "
             "(then localhost:1000), unless PIECES_OS_URL is set. "
-            "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server."
+            "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server. "
+            "Commands for scripts: list, show, export; web serves the app to a browser "
+            "(`pieces-tui COMMAND --help`)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"pieces-tui {__version__}")
@@ -80,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pieces_tui.server.cli import main as serve_main
 
         return serve_main(args[1:])
+    from pieces_tui.commands import COMMANDS, run
+
+    if args[:1] and args[0] in COMMANDS:
+        return run(args[0], args[1:])
     parser = build_parser()
     options = parser.parse_args(args)
     if (options.db is not None or options.seed) and not options.demo:

@@ -3,6 +3,7 @@
 No Textual imports here: the UI uses this package only through the names exported below.
 """
 
+from pieces_tui.client.compat import VersionCheck, check_version
 from pieces_tui.client.discovery import discover
 from pieces_tui.client.errors import (
     BadRequest,
@@ -11,6 +12,8 @@ from pieces_tui.client.errors import (
     PiecesUnavailable,
     ProtocolError,
     ServerError,
+    SignedOut,
+    UpdateRequired,
 )
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.client.stream import (
@@ -35,8 +38,12 @@ __all__ = [
     "PiecesUnavailable",
     "ProtocolError",
     "ServerError",
+    "SignedOut",
     "Snapshot",
     "StreamEvent",
     "StreamState",
+    "UpdateRequired",
+    "VersionCheck",
+    "check_version",
     "discover",
 ]

@@ -9,6 +9,8 @@ __all__ = [
     "PiecesUnavailable",
     "ProtocolError",
     "ServerError",
+    "SignedOut",
+    "UpdateRequired",
 ]
 
 
@@ -37,6 +39,24 @@ class BadRequest(ServerError):
 
 class NotFound(ServerError):
     """A 404: the conversation, message, asset or annotation does not exist (any more)."""
+
+
+class SignedOut(ServerError):
+    """A 401: Pieces OS is running but no one is signed in (it gates most reads on a user).
+
+    Not the caller's fault and not permanent: retry later; it works once the user signs in from
+    the Pieces desktop app. `notice` is the sentence to show."""
+
+    notice = "Pieces OS is running but no one is signed in: sign in from the Pieces desktop app."
+
+
+class UpdateRequired(ServerError):
+    """A 593: Pieces OS says it must be updated before it answers this. `notice` names what is
+    known; pair it with `compat.check_version` to name both versions."""
+
+    notice = (
+        "Pieces OS needs an update before it can answer: update it from the Pieces desktop app."
+    )
 
 
 class ProtocolError(PiecesError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -12,12 +13,15 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from pieces_tui.client.compat import VersionCheck, check_version
 from pieces_tui.client.errors import (
     BadRequest,
     NotFound,
     PiecesUnavailable,
     ProtocolError,
     ServerError,
+    SignedOut,
+    UpdateRequired,
 )
 from pieces_tui.client.models import (
     Annotation,
@@ -39,8 +43,19 @@ from pieces_tui.client.summaries import ConversationSummary, conversation_summar
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT = 10.0
 """Seconds allowed for any single call (connect, write, read and pool wait each)."""
+
+KEEPALIVE_EXPIRY = 2.0
+"""Seconds an idle pooled connection is kept for reuse."""
+
+# What a reused keep-alive connection closed by the server raises before any response came.
+_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+UPDATE_REQUIRED = 593
+"""The status Pieces OS answers when it must be updated first (raised as `UpdateRequired`)."""
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -74,7 +89,11 @@ class PiecesClient:
             transport=transport,
             # Pieces OS is local: never route it through a proxy from the environment.
             trust_env=False,
-            limits=httpx.Limits(max_connections=max(16, max_concurrency * 2)),
+            # Idle connections are dropped before the server's own keep-alive timeout would close
+            # them (uvicorn's is 5 s, httpx's default expiry too): fewer reuse races.
+            limits=httpx.Limits(
+                max_connections=max(16, max_concurrency * 2), keepalive_expiry=KEEPALIVE_EXPIRY
+            ),
             # Certificate checks only matter for https. Redirects are not followed, so a plain
             # http:// client never opens a TLS connection: skip loading the CA bundle, which
             # costs ~50 ms of start-up on a small machine.
@@ -110,12 +129,16 @@ class PiecesClient:
         body: Any = None,
     ) -> httpx.Response:
         try:
-            response = await self._http.request(
-                method,
-                path,
-                params=params,
-                json=body,
-            )
+            try:
+                response = await self._http.request(method, path, params=params, json=body)
+            except _STALE_CONNECTION as exc:
+                # A pooled keep-alive connection the server closed just as we reused it (its
+                # idle timer and our request crossed): nothing was answered. A read is safe to
+                # send again, once, on a fresh connection; a write is not retried.
+                if method != "GET":
+                    raise
+                log.debug("%s %s: %s on a reused connection; retrying once", method, path, exc)
+                response = await self._http.request(method, path, params=params, json=body)
         except httpx.TimeoutException as exc:
             raise PiecesUnavailable(
                 f"Pieces OS at {self._base_url} did not answer {method} {path} "
@@ -133,6 +156,10 @@ class PiecesClient:
         url = str(response.request.url)
         if response.status_code == 404:
             raise NotFound(404, text, url=url)
+        if response.status_code == 401:
+            raise SignedOut(401, text, url=url)
+        if response.status_code == UPDATE_REQUIRED:
+            raise UpdateRequired(UPDATE_REQUIRED, text, url=url)
         if 400 <= response.status_code < 500:
             raise BadRequest(response.status_code, text, url=url)
         raise ServerError(response.status_code, text, url=url)
@@ -164,6 +191,11 @@ class PiecesClient:
     async def version(self) -> str:
         response = await self._request("GET", "/.well-known/version")
         return response.text.strip()
+
+    async def check_version(self) -> VersionCheck:
+        """The version, checked against the range pieces-tui was tested with (never raises for
+        a version outside it: show `notice` and carry on)."""
+        return check_version(await self.version())
 
     # -- conversations ----------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Fields are snake_case with the wire spelling as alias where it differs (a few keys are camelCase).
 Every model ignores keys it does not know (including `schema`), enums tolerate values a newer
-Pieces OS may send (they become `UNKNOWN`), and the fields the official SDK requires stay required.
+Pieces OS may send (a message role or annotation type keeps its raw name, e.g. `TOOL` or
+`COMPACTION`, as a plain `str`; other enums map it to `UNKNOWN`), and the fields the official SDK
+requires stay required.
 Serialise with `to_wire()` to get a JSON-ready dict with wire keys and no `None`s.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -45,6 +48,8 @@ __all__ = [
     "StreamedIdentifier",
     "StreamedIdentifiers",
     "Website",
+    "is_known_annotation_type",
+    "is_known_role",
 ]
 
 log = logging.getLogger(__name__)
@@ -116,9 +121,46 @@ class AnnotationType(enum.StrEnum):
     SPECIFIC_HIERARCHICAL_SUMMARY = "SPECIFIC_HIERARCHICAL_SUMMARY"
 
 
+# A raw enum name worth keeping: an identifier, as every name of the protocol's enums is. Anything
+# else (markup, controls, a novel) becomes UNKNOWN rather than reach the screen as a "name".
+_RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+
+
+def _keep_raw_name(enum_cls: type[_E]) -> Callable[[Any], Any]:
+    """A before-validator: a known value becomes its member; an unknown identifier-like name is
+    kept as the plain `str` sent (a newer Pieces OS's role or type); anything else is UNKNOWN."""
+    unknown = enum_cls["UNKNOWN"]
+    known = {member.value: member for member in enum_cls}
+
+    def coerce(value: Any) -> Any:
+        if isinstance(value, enum_cls):
+            return value
+        if isinstance(value, str):
+            if value in known:
+                return known[value]
+            if _RAW_NAME.fullmatch(value):
+                return value
+        return unknown
+
+    return coerce
+
+
 TolerantConversationType = Annotated[ConversationType, BeforeValidator(_tolerant(ConversationType))]
-TolerantMessageRole = Annotated[MessageRole, BeforeValidator(_tolerant(MessageRole))]
-TolerantAnnotationType = Annotated[AnnotationType, BeforeValidator(_tolerant(AnnotationType))]
+# `MessageRole | str`: a known role is its member, a newer one (`TOOL`) its raw name. Both print
+# the wire name with `str(...)`; `is_known_role` tells them apart.
+TolerantMessageRole = Annotated[MessageRole | str, BeforeValidator(_keep_raw_name(MessageRole))]
+TolerantAnnotationType = Annotated[
+    AnnotationType | str, BeforeValidator(_keep_raw_name(AnnotationType))
+]
+
+
+def is_known_role(role: MessageRole | str) -> bool:
+    """Whether a message role is one this version of the models knows."""
+    return isinstance(role, MessageRole)
+
+
+def is_known_annotation_type(kind: AnnotationType | str) -> bool:
+    return isinstance(kind, AnnotationType)
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -25,7 +25,7 @@ from typing import Literal, Self, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import InvalidStatus, WebSocketException
 
 __all__ = [
     "STREAM_PATH",
@@ -54,12 +54,15 @@ class StreamState:
     `connecting`: first attempt. `live`: connected (a `Snapshot` follows). `reconnecting`: the
     connection was lost or refused; the next attempt (`attempt`, 1-based) starts in `delay` seconds.
     `offline`: like `reconnecting`, but `offline_after` attempts in a row have failed.
+    `status`: the HTTP status of a refused handshake (401: Pieces OS is running but no one is
+    signed in; the stream keeps retrying and goes live once someone signs in).
     """
 
     state: ConnectionState
     attempt: int = 0
     delay: float = 0.0
     error: str | None = None
+    status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,7 @@ class IdentifierStream:
         while True:
             connected_at: float | None = None
             error: str | None = None
+            status: int | None = None
             try:
                 async with connect(
                     self.url,
@@ -212,6 +216,8 @@ class IdentifierStream:
                 raise
             except (OSError, TimeoutError, WebSocketException) as exc:
                 error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+                if isinstance(exc, InvalidStatus):
+                    status = exc.response.status_code
             except Exception as exc:  # never let the stream die on something unexpected
                 log.exception("identifier stream failed")
                 error = f"{type(exc).__name__}: {exc}"
@@ -222,7 +228,9 @@ class IdentifierStream:
             state: ConnectionState = (
                 "offline" if failures >= self._offline_after else "reconnecting"
             )
-            self._emit(StreamState(state, attempt=failures, delay=delay, error=error))
+            self._emit(
+                StreamState(state, attempt=failures, delay=delay, error=error, status=status)
+            )
             await self._sleep(delay)
 
     def _consume(self, frame: str | bytes, *, first: bool) -> bool:

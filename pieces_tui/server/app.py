@@ -9,9 +9,17 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pieces_tui.server.errors import ApiError, api_error_response, http_error_response
+from pieces_tui.server.errors import (
+    ApiError,
+    api_error_response,
+    http_error_response,
+    storage_error_response,
+)
 from pieces_tui.server.guard import LOOPBACK_NAMES, MAX_BODY_BYTES, Guard
+from pieces_tui.server.limits import BodyBudget
 from pieces_tui.server.routes import Api
+from pieces_tui.server.routes_os import OsApi, SignedOutGate, websocket_not_found
+from pieces_tui.server.storage_errors import StorageError
 
 log = logging.getLogger("pieces_tui.server")
 
@@ -51,12 +59,36 @@ def create_app(
     log_requests: bool = False,
     allowed_hosts: frozenset[str] = LOOPBACK_NAMES,
     max_body: int = MAX_BODY_BYTES,
+    allowed_origins: frozenset[str] = frozenset(),
+    body_budget: BodyBudget | None = None,
+    os_api: OsApi | None = None,
 ) -> Starlette:
+    routes = [*api.routes(), *(os_api.routes() if os_api is not None else [])]
     app = Starlette(
-        routes=api.routes(),
-        exception_handlers={ApiError: api_error_response, HTTPException: http_error_response},
+        routes=routes,
+        exception_handlers={
+            ApiError: api_error_response,
+            HTTPException: http_error_response,
+            StorageError: storage_error_response,
+        },
     )
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts, max_body=max_body)
+    if os_api is not None:
+        app.router.default = _not_found  # WebSocket too: 404, not the 403 of a closed handshake
+        app.add_middleware(SignedOutGate, session=os_api.session)
+    app.add_middleware(
+        Guard,
+        allowed_hosts=allowed_hosts,
+        max_body=max_body,
+        allowed_origins=allowed_origins,
+        budget=body_budget,
+    )
     if log_requests:  # outermost, so refused requests are logged too
         app.add_middleware(RequestLog)
     return app
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await websocket_not_found(scope, receive, send)
+    else:
+        raise HTTPException(status_code=404)

@@ -1,6 +1,8 @@
 """SQLite storage for the embedded server.
 
-One connection, guarded by a lock, used from worker threads. The database runs in WAL mode with
+Connections: one writer connection, used under a lock only for the length of a transaction, and one
+reader connection per worker thread (WAL lets readers run while a write commits), so reads never
+queue behind writes or behind each other. The database runs in WAL mode with
 `synchronous=NORMAL`: a commit is in the WAL (and so in the OS page cache) before it returns, which
 survives a crash or SIGKILL of this process. It does not promise survival of a power cut or kernel
 crash (that would need `synchronous=FULL`); an emulator does not need it.
@@ -9,18 +11,42 @@ Every value, ids included, reaches SQL as a bound parameter (`?`); only table an
 from fixed sets are formatted into statements (see `_check_name`).
 
 Timestamps are stored as fixed-width ISO-8601 UTC text (see `iso`), so text order is time order.
+
+Schema versions (`PRAGMA user_version`): `SCHEMA` is always the newest schema, and a new file gets
+it whole, stamped `SCHEMA_VERSION`. An older file is brought up to date on open, one step at a time,
+each step in its own transaction; a file stamped newer than `SCHEMA_VERSION` is refused (a
+`StorageError` of kind "newer"), never half-used. A file from before versioning (user_version 0 with
+tables) counts as version 1. To change the schema, one function:
+
+    def _to_2(conn: sqlite3.Connection) -> None:      # brings a version-1 file to version 2
+        conn.execute("ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
+
+    MIGRATIONS[2] = _to_2   # then set SCHEMA_VERSION = 2 and put the change in SCHEMA too
+
+A migration runs inside `BEGIN IMMEDIATE ... COMMIT` (do not commit in it); `executescript` would
+commit, so use `execute` per statement. INSERTs name their columns, so adding a column with a
+default never breaks them.
+
+On open, `PRAGMA quick_check` must answer "ok"; a damaged file is refused with its path. Every
+`sqlite3.Error` becomes a `StorageError` (storage_errors.py); once the file is found damaged, every
+later call is refused with the same reason, so no write goes on into a malformed file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pieces_tui.server.storage_errors import StorageError, classify
+
+SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -83,6 +109,9 @@ CREATE TABLE IF NOT EXISTS conversation_websites (
 );
 """
 
+# Version N -> the function that brings a version N-1 file to version N (see the module docstring).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
 Row = dict[str, Any]
 ID_CHUNK = 500  # ids per `IN (?, ...)` query
 
@@ -144,41 +173,163 @@ class ConversationRefs:
 
 
 class Database:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_pages: int | None = None) -> None:
+        """Open (creating or migrating) the database; StorageError if it cannot be used.
+
+        `max_pages` caps the file at that many pages (SQLite's `max_page_count`): a way to meet a
+        full disk on purpose."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(SCHEMA)
+        self._lock = threading.Lock()  # the writer connection
+        self._readers_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
+        self.broken: StorageError | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            raise classify(exc, self.path) from None
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            if max_pages is not None:
+                self._conn.execute(f"PRAGMA max_page_count={int(max_pages)}")
+            self._check_integrity()
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            self._conn.close()
+            raise classify(exc, self.path) from None
+        except StorageError:
+            self._conn.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    def _check_integrity(self) -> None:
+        problems = [row[0] for row in self._conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            shown = "; ".join(str(p) for p in problems)
+            raise StorageError("damaged", self.path, f"integrity check failed: {shown}")
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                "newer",
+                self.path,
+                f"its schema version is {version}, this pieces-tui knows versions up to"
+                f" {SCHEMA_VERSION}; upgrade pieces-tui or use another database",
+            )
+        if version == 0:
+            tables = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'"
+            ).fetchone()
+            if tables is None:  # a new file: the newest schema at once
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return
+            version = 1  # written before versioning: the first schema
+            conn.execute("PRAGMA user_version=1")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[target](conn)
+                conn.execute(f"PRAGMA user_version={target}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("PRAGMA user_version")[0][0])
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
+            self._closed = True
             self._conn.close()
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
+
+    def _failed(self, exc: sqlite3.Error | OSError) -> StorageError:
+        error = classify(exc, self.path)
+        if error.damaged:
+            self.broken = error
+        return error
+
+    def _usable(self) -> None:
+        if self.broken is not None:
+            raise self.broken
+        if self._closed:
+            raise StorageError("unavailable", self.path, "the database is closed")
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._readers_lock:
+                self._usable()
+                conn = self._connect()
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._usable()
+            conn = self._conn
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise self._failed(exc) from None
 
     @contextmanager
     def locked(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held for the caller alone (used by server/rowcache.py)."""
+        """The writer connection, held for the caller alone (server/rowcache.py: its TEMP
+        triggers live on it); SQLite errors come out as StorageError, as from every method."""
         with self._lock:
-            yield self._conn
+            self._usable()
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                if self._closed:
+                    raise StorageError("unavailable", self.path, "the database is closed") from None
+                raise self._failed(exc) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        self._usable()
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            if self._closed:
+                raise StorageError("unavailable", self.path, "the database is closed") from None
+            raise self._failed(exc) from None
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -296,21 +447,48 @@ class Database:
             assets += [(conv.id, a, pos) for pos, a in enumerate(dict.fromkeys(conv.asset_ids))]
             sites += [(conv.id, w, pos) for pos, w in enumerate(dict.fromkeys(conv.website_ids))]
         with self._transaction() as db:
-            db.executemany("INSERT INTO conversations VALUES (?,?,?,?,?,?,?,?)", convs)
-            db.executemany("INSERT INTO messages VALUES (?,?,?,?,?,?,?,?)", msgs)
-            db.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?)", notes)
-            db.executemany("INSERT INTO conversation_assets VALUES (?,?,?)", assets)
-            db.executemany("INSERT INTO conversation_websites VALUES (?,?,?)", sites)
+            db.executemany(
+                "INSERT INTO conversations"
+                " (id, name, type, favorited, demo, model_id, created, updated)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                convs,
+            )
+            db.executemany(
+                "INSERT INTO messages"
+                " (id, conversation_id, position, role, raw, model_id, created, updated)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                msgs,
+            )
+            db.executemany(
+                "INSERT INTO annotations (id, conversation_id, type, text, created, updated)"
+                " VALUES (?,?,?,?,?,?)",
+                notes,
+            )
+            db.executemany(
+                "INSERT INTO conversation_assets (conversation_id, asset_id, position)"
+                " VALUES (?,?,?)",
+                assets,
+            )
+            db.executemany(
+                "INSERT INTO conversation_websites (conversation_id, website_id, position)"
+                " VALUES (?,?,?)",
+                sites,
+            )
 
     def insert_assets(self, rows: Sequence[tuple[str, str, str, str, str, str]]) -> None:
         """Rows of (id, name, ext, raw, created, updated)."""
         with self._transaction() as db:
-            db.executemany("INSERT INTO assets VALUES (?,?,?,?,?,?)", rows)
+            db.executemany(
+                "INSERT INTO assets (id, name, ext, raw, created, updated) VALUES (?,?,?,?,?,?)",
+                rows,
+            )
 
     def insert_websites(self, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
         """Rows of (id, name, url, created, updated)."""
         with self._transaction() as db:
-            db.executemany("INSERT INTO websites VALUES (?,?,?,?,?)", rows)
+            db.executemany(
+                "INSERT INTO websites (id, name, url, created, updated) VALUES (?,?,?,?,?)", rows
+            )
 
     def update_conversation(
         self, conversation_id: str, changes: dict[str, Any], updated: str
@@ -335,7 +513,9 @@ class Database:
             if cursor.rowcount != 1:
                 return False
             db.execute(
-                "INSERT INTO messages SELECT ?, ?, COALESCE(MAX(position) + 1, 0), ?, ?, ?, ?, ?"
+                "INSERT INTO messages"
+                " (id, conversation_id, position, role, raw, model_id, created, updated)"
+                " SELECT ?, ?, COALESCE(MAX(position) + 1, 0), ?, ?, ?, ?, ?"
                 " FROM messages WHERE conversation_id = ?",
                 (
                     message.id,
@@ -354,3 +534,66 @@ class Database:
         with self._transaction() as db:
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             return cursor.rowcount == 1
+
+    # -- OS-level reads and writes (server/routes_os.py) -----------------------------------------
+
+    def all_messages(self) -> list[Row]:
+        """Every message, grouped by conversation (most recently updated first), in order."""
+        rows = self._query(
+            "SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " ORDER BY c.updated DESC, c.rowid DESC, m.position"
+        )
+        return [dict(row) for row in rows]
+
+    def all_annotations(self, annotation_type: str | None = None) -> list[Row]:
+        sql = "SELECT * FROM annotations"
+        params: tuple[str, ...] = ()
+        if annotation_type is not None:
+            sql += " WHERE type = ?"
+            params = (annotation_type,)
+        return [dict(row) for row in self._query(sql + " ORDER BY rowid", params)]
+
+    def add_annotation(self, conversation_id: str, note: NewAnnotation, updated: str) -> bool:
+        """Attach an annotation to a conversation and move its `updated`. False if unknown."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?", (updated, conversation_id)
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                "INSERT INTO annotations VALUES (?,?,?,?,?,?)",
+                (note.id, conversation_id, note.type, note.text, updated, updated),
+            )
+            return True
+
+    def delete_message(self, message_id: str, updated: str) -> str | None:
+        """Delete a message and move its conversation's `updated`; the conversation id, or None."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (updated, row[0]))
+            return str(row[0])
+
+    def update_message(self, message_id: str, changes: dict[str, Any], updated: str) -> str | None:
+        """Apply column changes (raw, role) to a message, moving its and its conversation's
+        `updated`; the conversation id, or None if the message is unknown."""
+        for column in changes:
+            _check_name(column, {"raw", "role"})
+        sets = "".join(f"{column} = ?, " for column in changes)
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                f"UPDATE messages SET {sets}updated = ? WHERE id = ?",
+                (*changes.values(), updated, message_id),
+            )
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (updated, row[0]))
+            return str(row[0])

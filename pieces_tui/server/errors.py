@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from pieces_tui.server.storage_errors import StorageError
+
 
 class ApiError(Exception):
     def __init__(self, status: int, text: str) -> None:
@@ -28,3 +30,10 @@ async def http_error_response(request: Request, exc: Exception) -> Response:
     detail = getattr(exc, "detail", None) or "error"
     headers = getattr(exc, "headers", None)
     return PlainTextResponse(str(detail), status_code=status, headers=headers)
+
+
+async def storage_error_response(request: Request, exc: Exception) -> Response:
+    """503 (507 for a full disk) with the reason and the database's path; never a traceback."""
+    assert isinstance(exc, StorageError)
+    headers = {"Retry-After": "5"} if exc.kind == "busy" else None
+    return PlainTextResponse(exc.reason, status_code=exc.status, headers=headers)

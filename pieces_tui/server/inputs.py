@@ -116,3 +116,33 @@ def describe(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "body"
         lines.append(f"{where}: {item['msg']}")
     return "invalid body\n" + "\n".join(lines)
+
+
+class SeededApplication(_Body):
+    """`SeededTrackedApplication` of `POST /connect` (name and platform are SDK enums; any text
+    is kept as sent)."""
+
+    name: str = Field(min_length=1)
+    platform: str = Field(min_length=1)
+    version: str
+    privacy: str | None = None
+
+
+class SeededConnection(_Body):
+    """`SeededConnectorConnection`, the body of `POST /connect`."""
+
+    application: SeededApplication
+
+
+class SummarizeInput(_Body):
+    """`ConversationSummarizeInput`: optionally, the messages to summarize."""
+
+    messages: Flattened | None = None
+
+
+class MessageUpdate(_Body):
+    """The `ConversationMessage` body of `POST /message/update`: its text and role apply."""
+
+    id: str = Field(min_length=1)
+    role: Role | None = None
+    fragment: Fragment | None = None

@@ -22,7 +22,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from pieces_tui import __version__
 from pieces_tui.server import wire
 from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage, Row, iso
 from pieces_tui.server.errors import ApiError, not_found
@@ -33,7 +32,10 @@ from pieces_tui.server.inputs import (
     describe,
 )
 from pieces_tui.server.rowcache import ConversationsCache
+from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
+from pieces_tui.server.version import SERVER_VERSION
+from pieces_tui.server.wsprotocol import FANOUT
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -105,6 +107,8 @@ class Api:
         self.snapshot = ConversationsCache(db)  # GET /conversations, rebuilt where rows changed
         self.hub = hub
         self.health_hub = Hub(queue_size=1)  # nothing is published: used to close at shutdown
+        self.message_hub = Hub()  # /messages/stream/identifiers (routes_os.py)
+        self.annotation_hub = Hub()  # /annotations/stream/identifiers (routes_os.py)
         self.clock = clock
         self.new_id = id_factory
 
@@ -254,6 +258,9 @@ class Api:
             raise ApiError(422, "invalid body\nconversation: Field required")
         row = await self.run(self._create_message, seed)
         self.hub.publish(wire.streamed_ids([seed.conversation.id]))
+        self.message_hub.publish(
+            json.dumps({"iterable": [{"conversationMessage": {"id": row["id"]}, "deleted": False}]})
+        )
         return json_response(wire.message(row))
 
     async def annotation(self, request: Request) -> Response:
@@ -281,10 +288,12 @@ class Api:
     # -- well-known ------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
+        if self.db.broken is not None:  # the file is damaged: say so rather than "ok"
+            return PlainTextResponse(self.db.broken.reason, status_code=503)
         return PlainTextResponse("ok")
 
     async def version(self, request: Request) -> Response:
-        return PlainTextResponse(f"{__version__}-pieces-tui-embedded")
+        return PlainTextResponse(SERVER_VERSION)
 
     # -- websockets ------------------------------------------------------------------------------
 
@@ -296,9 +305,15 @@ class Api:
         try:
             ids = await self.run(self.db.conversation_ids)
             await websocket.send_text(wire.streamed_ids(ids))
+            sink = websocket.scope.get("extensions", {}).get(FANOUT, {}).get("sink")
+            if sink is not None:  # later frames go straight to the socket (stream.py)
+                subscription.attach(sink)
             await _pump(websocket, subscription)
         except WebSocketDisconnect:
             pass
+        except StorageError as error:  # 1011: the server cannot serve this now (reason <= 123 B)
+            reason = error.reason.encode()[:123].decode(errors="ignore")
+            await websocket.close(code=1011, reason=reason)
         finally:
             self.hub.unsubscribe(subscription)
 
@@ -324,6 +339,8 @@ class Api:
     def close_streams(self) -> None:
         self.hub.close_all()
         self.health_hub.close_all()
+        self.message_hub.close_all()
+        self.annotation_hub.close_all()
 
     def routes(self) -> list[Route | WebSocketRoute]:
         get = ["GET"]

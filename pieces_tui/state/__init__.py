@@ -1,2 +1,3 @@
-"""The app's state, between the wire and the UI: the ordered store of conversations and the
-synchronizer that keeps it in step with Pieces OS. No Textual, no Rich here."""
+"""The app's state, between the wire and the UI: the ordered store of conversations, the
+synchronizer that keeps it in step with Pieces OS, the marks of a multi-selection (`marks`) and
+the undo window of deletes (`deletes`). No Textual, no Rich here."""

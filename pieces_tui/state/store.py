@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pieces_tui.client.models import Conversation
 from pieces_tui.client.summaries import ConversationSummary, SortKey
 
-__all__ = ["ConversationStore", "ConversationSummary", "StoreChange", "StoreListener"]
+__all__ = ["ConversationStore", "ConversationSummary", "Held", "StoreChange", "StoreListener"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,19 @@ class StoreChange:
 StoreListener = Callable[[StoreChange], None]
 
 
+@dataclass(slots=True)
+class Held:
+    """A row taken out of view by `ConversationStore.withhold` (a delete in its undo window).
+
+    The store keeps it up to date while it is held: `summary` (and `conversation`, when the full
+    model is known) follow later writes for its id; `gone` is set when the server says it no
+    longer exists (a stream delete, a fetch's 404, a snapshot without it)."""
+
+    summary: ConversationSummary
+    conversation: Conversation | None
+    gone: bool = False
+
+
 class ConversationStore:
     def __init__(self) -> None:
         self._keys: list[SortKey] = []
@@ -55,6 +68,7 @@ class ConversationStore:
         self._by_id: dict[str, ConversationSummary] = {}
         self._full: dict[str, Conversation] = {}
         self._listeners: list[StoreListener] = []
+        self._held: dict[str, Held] = {}
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -129,6 +143,10 @@ class ConversationStore:
     def upsert(self, conversation: Conversation) -> StoreChange:
         """Add or replace one conversation."""
         summary = ConversationSummary.of(conversation)
+        held = self._held.get(summary.id)
+        if held is not None:
+            held.summary, held.conversation, held.gone = summary, conversation, False
+            return StoreChange()
         old = self._by_id.get(summary.id)
         old_full = self._full.get(summary.id)
         self._full[summary.id] = conversation
@@ -150,7 +168,11 @@ class ConversationStore:
         return self._notify(StoreChange(updated=(summary.id,), moved=moved))
 
     def remove(self, conversation_id: str) -> StoreChange:
-        """Forget one conversation (no change when it is unknown)."""
+        """Forget one conversation (no change when it is unknown; a held one is marked gone)."""
+        held = self._held.get(conversation_id)
+        if held is not None:
+            held.gone = True
+            return StoreChange()
         old = self._by_id.get(conversation_id)
         if old is None:
             return StoreChange()
@@ -173,6 +195,13 @@ class ConversationStore:
     def _replace(
         self, new_by_id: dict[str, ConversationSummary], new_full: dict[str, Conversation]
     ) -> StoreChange:
+        for cid, held in self._held.items():
+            summary = new_by_id.pop(cid, None)
+            if summary is None:
+                held.gone = True
+            else:
+                held.conversation = new_full.pop(cid, None)
+                held.summary, held.gone = summary, False
         new_rows = sorted(new_by_id.values(), key=lambda s: s.sort_key)
 
         old_rows = self._rows
@@ -217,6 +246,8 @@ class ConversationStore:
         fetch), in the given order."""
         present = list(dict.fromkeys(ids))
         present_set = set(present)
+        for cid, held in self._held.items():
+            held.gone = cid not in present_set
         gone = [row for row in self._rows if row.id not in present_set]
         if gone:
             for row in gone:
@@ -225,4 +256,62 @@ class ConversationStore:
             self._rows = [row for row in self._rows if row.id in self._by_id]
             self._keys = [row.sort_key for row in self._rows]
             self._notify(StoreChange(removed=tuple(row.id for row in gone)))
-        return [cid for cid in present if cid not in self._by_id]
+        return [cid for cid in present if cid not in self._by_id and cid not in self._held]
+
+    # -- holding rows out of view (the undo window of a delete) -----------------------------------
+
+    def withhold(self, ids: Iterable[str]) -> StoreChange:
+        """Take these rows out of view (one change, `removed` in display order) and keep them
+        aside, up to date, until `release` or `forget`. Unknown or already held ids are ignored.
+
+        While an id is held, writes for it (`upsert`, bulk loads, `remove`) update its `Held`
+        record instead of the view: the synchronizer cannot bring back a row whose delete is
+        pending, and a row deleted elsewhere meanwhile is known to be gone."""
+        taken = [self._by_id[cid] for cid in dict.fromkeys(ids) if cid in self._by_id]
+        if not taken:
+            return StoreChange()
+        taken.sort(key=lambda s: s.sort_key)
+        for summary in taken:
+            self._held[summary.id] = Held(summary, self._full.pop(summary.id, None))
+        if len(taken) * 8 > len(self._rows):  # many: one O(n) rebuild beats many memmoves
+            self._rows = [row for row in self._rows if row.id not in self._held]
+            self._keys = [row.sort_key for row in self._rows]
+            for summary in taken:
+                del self._by_id[summary.id]
+        else:
+            for summary in taken:
+                self._delete(summary)
+        return self._notify(StoreChange(removed=tuple(s.id for s in taken)))
+
+    def held(self, conversation_id: str) -> Held | None:
+        """The record of a held row (None when the id is not held)."""
+        return self._held.get(conversation_id)
+
+    def release(self, ids: Iterable[str]) -> StoreChange:
+        """Put held rows back in view (their latest summary: where the sort key puts them, which
+        is where they were unless another client changed them). Rows gone meanwhile are dropped."""
+        back: list[Held] = []
+        for cid in dict.fromkeys(ids):
+            held = self._held.pop(cid, None)
+            if held is not None and not held.gone:
+                back.append(held)
+        if not back:
+            return StoreChange()
+        for held in back:
+            if held.conversation is not None:
+                self._full[held.summary.id] = held.conversation
+        if len(back) * 8 > len(self._rows):
+            for held in back:
+                self._by_id[held.summary.id] = held.summary
+            self._rows = sorted(self._by_id.values(), key=lambda s: s.sort_key)
+            self._keys = [row.sort_key for row in self._rows]
+        else:
+            for held in back:
+                self._insert(held.summary)
+        added = sorted((held.summary for held in back), key=lambda s: s.sort_key)
+        return self._notify(StoreChange(added=tuple(s.id for s in added)))
+
+    def forget(self, ids: Iterable[str]) -> None:
+        """Drop held rows for good (their delete is done); nothing in view changes."""
+        for cid in ids:
+            self._held.pop(cid, None)

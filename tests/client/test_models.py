@@ -198,8 +198,10 @@ def test_message_unknown_role_and_no_fragment() -> None:
     payload["role"] = "TOOL"
     del payload["fragment"]
     message = ConversationMessage.model_validate(payload)
-    assert message.role is MessageRole.UNKNOWN
+    assert message.role == "TOOL" and not isinstance(message.role, MessageRole)  # raw name kept
     assert message.text == ""
+    payload["role"] = "[b]not a name[/b]"
+    assert ConversationMessage.model_validate(payload).role is MessageRole.UNKNOWN
 
 
 def test_annotation_types() -> None:
@@ -212,6 +214,8 @@ def test_annotation_types() -> None:
         assert parsed.text == "Summary text"
     payload = wire(sdk.Annotation(id="a", created=ts(), updated=ts(), type="SUMMARY", text="t"))
     payload["type"] = "BRAND_NEW_KIND"
+    assert Annotation.model_validate(payload).type == "BRAND_NEW_KIND"  # raw name kept
+    payload["type"] = 7
     assert Annotation.model_validate(payload).type is AnnotationType.UNKNOWN
 
 

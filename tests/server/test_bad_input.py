@@ -51,7 +51,8 @@ def test_writes_to_unknown_conversations_are_404(server: EmbeddedServer) -> None
     ],
 )
 def test_malformed_json_is_400(server: EmbeddedServer, path: str, body: bytes) -> None:
-    response = httpx.post(server.url + path, content=body)
+    headers = {"content-type": "application/json"}  # the media type passes; the JSON does not
+    response = httpx.post(server.url + path, content=body, headers=headers)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert "JSON" in response.text

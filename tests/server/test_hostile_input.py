@@ -54,6 +54,8 @@ PATH_ROUTES = [
 
 def send(server: EmbeddedServer, method: str, path: str, body: bytes = b"") -> Reply:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: close"
+    if body:
+        head += "\r\nContent-Type: application/json"
     return request(server.port, f"{head}\r\nContent-Length: {len(body)}", body)
 
 

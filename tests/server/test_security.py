@@ -123,11 +123,12 @@ EVIL_ORIGINS = [
     "ws://localhost",
     "",
 ]
+# Local pages pass only when served from this server's own port ({port}); see test_origin_port.
 GOOD_ORIGINS = [
-    "http://localhost:3000",
-    "https://127.0.0.1",
-    "http://[::1]:8080",
-    "HTTP://LOCALHOST",
+    "http://localhost:{port}",
+    "https://127.0.0.1:{port}",
+    "http://[::1]:{port}",
+    "HTTP://LOCALHOST:{port}",
 ]
 
 
@@ -167,6 +168,7 @@ async def test_cross_site_websockets_are_refused(
 
 @pytest.mark.parametrize("origin", GOOD_ORIGINS)
 async def test_loopback_origins_pass(shared_demo_server: EmbeddedServer, origin: str) -> None:
+    origin = origin.format(port=shared_demo_server.port)
     async with httpx.AsyncClient(
         base_url=shared_demo_server.url, headers={"Origin": origin}
     ) as http:
@@ -266,7 +268,10 @@ def test_the_bound_is_exact(make_server: Callable[..., EmbeddedServer], chunked:
     for size, want in [(1000, 422), (1001, 413)]:
         body = b'{"name": 1' + b" " * (size - 11) + b"}"
         assert len(body) == size
-        head = "POST /conversations/create HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+        head = (
+            "POST /conversations/create HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+            "\r\nContent-Type: application/json"
+        )
         if chunked:
             half = size // 2
             pieces = [body[:half], body[half:]]
@@ -296,7 +301,8 @@ def test_the_bind_address_and_extra_names_are_allowed(
         response = httpx.get(server.url + "/.well-known/health", headers={"Host": host})
         assert response.status_code == 200, host
     response = httpx.get(
-        server.url + "/conversations", headers={"Host": "127.0.0.2", "Origin": "http://pieces.test"}
+        server.url + "/conversations",
+        headers={"Host": "127.0.0.2", "Origin": f"http://pieces.test:{server.port}"},
     )
     assert response.status_code == 200
     for host in ("127.0.0.3", "evil.pieces.test", "10.1.2.4"):
@@ -346,3 +352,65 @@ def test_host_and_origin_parsing() -> None:
     for bad in ("null", "127.0.0.1", "ftp://localhost", "http://", "http://localhost/x"):
         assert origin_name(bad) is None, bad
     assert normalise_name("::1") == "::1" and normalise_name("[::1]") == "::1"
+
+
+# -- Origin ports, --allow-origin, the JSON media type -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:3000", "https://127.0.0.1", "http://[::1]:1", "http://localhost"]
+)
+def test_local_pages_on_other_ports_are_refused(
+    shared_demo_server: EmbeddedServer, origin: str
+) -> None:
+    before = table_counts(shared_demo_server.db_path)
+    response = httpx.post(
+        shared_demo_server.url + "/conversations/create",
+        json={"name": "from another local page"},
+        headers={"Origin": origin},
+    )
+    assert_refused(response.status_code, response.headers, response.text, "--allow-origin")
+    assert table_counts(shared_demo_server.db_path) == before
+
+
+def test_allowed_origins_pass_on_any_port(make_server: Callable[..., EmbeddedServer]) -> None:
+    server = make_server(allow_origins=["http://localhost:3000", "https://Tool.Test/"])
+    for origin in ("http://localhost:3000", "https://tool.test", "https://tool.test:443"):
+        response = httpx.post(
+            server.url + "/conversations/create", json={}, headers={"Origin": origin}
+        )
+        assert response.status_code == 200, origin
+    for origin in ("http://localhost:3001", "http://tool.test", "https://localhost:3000"):
+        response = httpx.get(server.url + "/conversations", headers={"Origin": origin})
+        assert response.status_code == 403, origin
+    with pytest.raises(ValueError, match="not an origin"):
+        EmbeddedServer(server.db_path, allow_origins=["localhost:3000"])
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_post_bodies_must_be_json(server: EmbeddedServer, content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    with httpx.Client(base_url=server.url) as http:
+        cid = http.post("/conversations/create", json={"name": "kept"}).json()["id"]
+        before = table_counts(server.db_path)
+        for path, body in [
+            ("/conversations/create", '{"name": "sneaked in"}'),
+            ("/conversation/update", f'{{"id": "{cid}", "name": "renamed"}}'),
+            (f"/conversations/{cid}/delete", "{}"),
+        ]:
+            response = http.post(path, content=body, headers=headers)
+            assert response.status_code == 415, response.text
+            assert "application/json" in response.text
+        assert table_counts(server.db_path) == before
+        assert http.get(f"/conversation/{cid}").json()["name"] == "kept"
+
+
+def test_json_with_parameters_and_empty_posts_pass(server: EmbeddedServer) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        typed = {"content-type": "Application/JSON; charset=utf-8"}
+        created = http.post("/conversations/create", content='{"name": "a"}', headers=typed)
+        assert created.status_code == 200
+        assert http.post("/conversations/create").status_code == 200  # no body, no type
+        assert http.post(f"/conversations/{created.json()['id']}/delete").status_code == 204
