@@ -6,6 +6,8 @@ For each N (100, 1,000, 10,000, 50,000; `--quick`: 1,000, one run) this starts t
 embedded server seeded with N synthetic conversations (plus three with 20, 200 and 2,000
 messages), then spawns fresh processes (`benchmarks.probe`) that each time one cold start: a
 bare Textual app (the floor), a stock OptionList app painting N rows from memory, and ours.
+Before those, the server's bulk body on its own: a full build of every conversation's JSON, and
+`GET /conversations` served from the server's row cache, unchanged and after one rename.
 One more process of ours then measures, in the app: live change latency (create / rename /
 new message / delete made through HTTP by this process), keypress to paint (highlight, filter),
 keypresses during a burst of 1,000 stream events, and opening the big conversations.
@@ -33,6 +35,8 @@ import httpx
 from benchmarks import search as search_bench
 from pieces_tui.client import PiecesClient
 from pieces_tui.server import EmbeddedServer
+from pieces_tui.server.db import Database
+from pieces_tui.server.rowcache import ConversationsCache
 
 FULL_SIZES = [100, 1_000, 10_000, 50_000]
 QUICK_SIZES = [1_000]
@@ -180,6 +184,44 @@ async def seed_big(url: str) -> dict[str, str]:
     return ids
 
 
+async def measure_server_body(server: EmbeddedServer, runs: int) -> dict[str, Any]:
+    """The server's bulk body on its own: the full build of every conversation (what each
+    request cost before the row cache, and what the server pays once at start), a cached
+    `GET /conversations` over HTTP (the body received whole), and one after a rename."""
+
+    def full_build() -> float:
+        db = Database(server.db_path)  # a second connection, so a cache of its own, empty
+        try:
+            started = time.perf_counter()
+            ConversationsCache(db).body()
+            return time.perf_counter() - started
+        finally:
+            db.close()
+
+    builds = [await asyncio.to_thread(full_build) for _ in range(runs)]
+    cached: list[float] = []
+    changed: list[float] = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
+        top = (await http.get("/conversations/identifiers")).json()["iterable"][0]["id"]
+        size = len((await http.get("/conversations")).content)
+        for _ in range(runs):
+            started = time.perf_counter()
+            await http.get("/conversations")
+            cached.append(time.perf_counter() - started)
+        for _ in range(runs):
+            conversation = (await http.get(f"/conversation/{top}")).json()
+            await http.post("/conversation/update", json=conversation)  # same name: one write
+            started = time.perf_counter()
+            await http.get("/conversations")
+            changed.append(time.perf_counter() - started)
+    return {
+        "body_mb": size / 1e6,
+        "full_build_s": spread(builds),
+        "get_cached_s": spread(cached),
+        "get_after_change_s": spread(changed),
+    }
+
+
 async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -190,6 +232,13 @@ async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, 
             big_ids = await seed_big(server.url)
             total = rows + len(BIG) + 1
             log(f"N={rows}: server seeded in {seeded:.1f} s")
+            server_body = await measure_server_body(server, max(runs, 3))
+            log(
+                f"N={rows}: server body {server_body['body_mb']:.1f} MB: full build "
+                f"{server_body['full_build_s']['median']:.3f} s, cached GET "
+                f"{server_body['get_cached_s']['median']:.3f} s, after a change "
+                f"{server_body['get_after_change_s']['median']:.3f} s"
+            )
             cold: dict[str, list[float]] = {"floor": [], "optionlist": [], "ours": []}
             rss: dict[str, list[float]] = {"floor": [], "optionlist": [], "ours": []}
             for _ in range(runs):
@@ -215,8 +264,10 @@ async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, 
         "runs": runs,
         "cold_start_s": {kind: spread(values) for kind, values in cold.items()},
         "ours_minus_floor_s": ours - floor,
+        "ours_over_floor": ours / floor,
         "optionlist_over_ours": option / ours,
         "rss_mb": {kind: spread(values) for kind, values in rss.items()},
+        "server_body": server_body,
         "interactive": interactive,
     }
 
@@ -265,7 +316,13 @@ def table(results: list[dict[str, Any]]) -> str:
     add("cold start, OptionList (s)", cold("optionlist"))
     add("cold start, ours (s)", cold("ours"))
     add("ours - floor (s)", [f"{r['ours_minus_floor_s']:.2f}" for r in results])
+    add("ours / floor", [f"{r['ours_over_floor']:.2f}x" for r in results])
     add("OptionList / ours", [f"{r['optionlist_over_ours']:.1f}x" for r in results])
+    body = [r["server_body"] for r in results]
+    add("server: body size (MB)", [f"{b['body_mb']:.1f}" for b in body])
+    add("server: full body build (s)", [f"{b['full_build_s']['median']:.3f}" for b in body])
+    add("server: GET, cached (s)", [f"{b['get_cached_s']['median']:.3f}" for b in body])
+    add("server: GET, 1 changed (s)", [f"{b['get_after_change_s']['median']:.3f}" for b in body])
     inter = [r["interactive"] for r in results]
     for op in ("create", "rename", "message", "delete", "all"):
         add(

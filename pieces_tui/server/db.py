@@ -314,6 +314,19 @@ class Database:
                         conn.execute("ROLLBACK")
                 raise self._failed(exc) from None
 
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The writer connection, held for the caller alone (server/rowcache.py: its TEMP
+        triggers live on it); SQLite errors come out as StorageError, as from every method."""
+        with self._lock:
+            self._usable()
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                if self._closed:
+                    raise StorageError("unavailable", self.path, "the database is closed") from None
+                raise self._failed(exc) from None
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         self._usable()
         try:

@@ -31,6 +31,7 @@ from pieces_tui.server.inputs import (
     SeededMessage,
     describe,
 )
+from pieces_tui.server.rowcache import ConversationsCache
 from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription
 from pieces_tui.server.version import SERVER_VERSION
@@ -103,6 +104,7 @@ async def parse(request: Request, model: type[B], *, optional: bool = False) -> 
 class Api:
     def __init__(self, db: Database, hub: Hub, clock: Clock, id_factory: IdFactory) -> None:
         self.db = db
+        self.snapshot = ConversationsCache(db)  # GET /conversations, rebuilt where rows changed
         self.hub = hub
         self.health_hub = Hub(queue_size=1)  # nothing is published: used to close at shutdown
         self.message_hub = Hub()  # /messages/stream/identifiers (routes_os.py)
@@ -124,11 +126,8 @@ class Api:
             raise not_found("conversation", conversation_id)
         return wire.conversation(rows[0], self.db.refs(conversation_id))
 
-    def _snapshot_bytes(self) -> bytes:
-        return wire.conversations_bytes(self.db.conversations(), self.db.refs())
-
     async def conversations(self, request: Request) -> Response:
-        body = await self.run(self._snapshot_bytes)
+        body = await self.run(self.snapshot.body)
         return Response(body, media_type="application/json")
 
     async def conversation_identifiers(self, request: Request) -> Response:

@@ -205,6 +205,7 @@ class EmbeddedServer:
         self._lock.note(f"pid {os.getpid()}, {self.url}")
         self._db = db
         self._api = Api(db, Hub(), self.clock, self.id_factory)
+        self._api.snapshot.warm()  # the first GET /conversations finds its body built
         self._os_api = OsApi(self._api, self._session, installation_path=INSTALLATION_PATH)
         app = create_app(
             self._api,

@@ -127,31 +127,45 @@ def _timestamp_text(value: str) -> str:
     return f'{{"value":{quote(value)},"readable":{quote(f"{value[:10]} {value[11:16]} UTC")}}}'
 
 
+def conversation_bytes(row: Row, refs: ConversationRefs) -> bytes:
+    """One conversation of `conversations_bytes`, as UTF-8 JSON text (server/rowcache.py keeps
+    these per conversation)."""
+    empty: tuple[str, ...] = ()
+    cid = row["id"]
+    name = f'"name":{quote(row["name"])},' if row["name"] is not None else ""
+    model_ = f',"model":{{"id":{quote(row["model_id"])}}}' if row["model_id"] else ""
+    return (
+        f'{{"id":{quote(cid)},"type":{quote(row["type"])},{name}'
+        f'"favorited":{"true" if row["favorited"] else "false"},'
+        f'"demo":{"true" if row["demo"] else "false"},'
+        f'"created":{_timestamp_text(row["created"])},'
+        f'"updated":{_timestamp_text(row["updated"])},'
+        f'"messages":{_flat_text(refs.messages.get(cid, empty))},'
+        f'"annotations":{_flat_text(refs.annotations.get(cid, empty))},'
+        f'"assets":{_flat_text(refs.assets.get(cid, empty))},'
+        f'"websites":{_flat_text(refs.websites.get(cid, empty))}{model_}}}'
+    ).encode()
+
+
+def conversations_document(quoted_ids: Sequence[str], items: Sequence[bytes]) -> bytes:
+    """A `Conversations` document from its items' JSON text, in order, and their ids, each
+    already a JSON string literal (`quote`)."""
+    indices = ",".join([f"{ref}:{pos}" for pos, ref in enumerate(quoted_ids)]).encode()
+    head, tail = b'{"iterable":[', b'],"indices":{' + indices + b"}}"
+    if len(items) < 2:
+        return head + b"".join(items) + tail
+    # One join, so the body (35 MB at 50,000) is copied once, not twice.
+    return b",".join([head + items[0], *items[1:-1], items[-1] + tail])
+
+
 def conversations_bytes(rows: Sequence[Row], refs: ConversationRefs) -> bytes:
     """The same document as `dumps(conversations(rows, refs))`, written as text directly.
 
-    This is the hot path of `GET /conversations` (10,000 conversations in well under a second):
+    This is the hot path of `GET /conversations` when nothing is cached (server/rowcache.py):
     strings are escaped with the json module's C encoder, and no intermediate dicts are built.
     """
-    empty: tuple[str, ...] = ()
-    parts = []
-    for row in rows:
-        cid = row["id"]
-        name = f'"name":{quote(row["name"])},' if row["name"] is not None else ""
-        model_ = f',"model":{{"id":{quote(row["model_id"])}}}' if row["model_id"] else ""
-        parts.append(
-            f'{{"id":{quote(cid)},"type":{quote(row["type"])},{name}'
-            f'"favorited":{"true" if row["favorited"] else "false"},'
-            f'"demo":{"true" if row["demo"] else "false"},'
-            f'"created":{_timestamp_text(row["created"])},'
-            f'"updated":{_timestamp_text(row["updated"])},'
-            f'"messages":{_flat_text(refs.messages.get(cid, empty))},'
-            f'"annotations":{_flat_text(refs.annotations.get(cid, empty))},'
-            f'"assets":{_flat_text(refs.assets.get(cid, empty))},'
-            f'"websites":{_flat_text(refs.websites.get(cid, empty))}{model_}}}'
-        )
-    indices = ",".join([f"{quote(row['id'])}:{pos}" for pos, row in enumerate(rows)])
-    return f'{{"iterable":[{",".join(parts)}],"indices":{{{indices}}}}}'.encode()
+    items = [conversation_bytes(row, refs) for row in rows]
+    return conversations_document([quote(row["id"]) for row in rows], items)
 
 
 def model(model_id: str) -> JSON:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pieces_tui.client.models import Conversations
-from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
+from pieces_tui.client.summaries import (
+    ConversationSummary,
+    conversation_summaries_json,
+    summaries_of_decoded,
+)
+
+OFFSETS = [timedelta(hours=2), timedelta(hours=-5, minutes=-30), timedelta(0)]
 
 
 def conversation(**overrides: Any) -> dict[str, Any]:
@@ -55,3 +64,73 @@ def test_lean_equals_pydantic(item: dict[str, Any]) -> None:
 def test_invalid_bodies_raise_like_pydantic(body: str) -> None:
     with pytest.raises(ValueError):
         conversation_summaries_json(body)
+
+
+# -- the msgspec fast path agrees with pydantic (and with the per-item path) on any shape ----------
+
+_IDS = st.sampled_from(["m1", "m2", "m3", "m4"])
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> Any:
+    moment = draw(
+        st.datetimes(
+            min_value=datetime(1971, 1, 1),
+            max_value=datetime(2100, 1, 1),
+            timezones=st.none() | st.just(UTC) | st.builds(timezone, st.sampled_from(OFFSETS)),
+        )
+    )
+    text = moment.isoformat(timespec=draw(st.sampled_from(["seconds", "milliseconds", "auto"])))
+    if draw(st.booleans()):
+        text = text.replace("+00:00", "Z")
+    value: Any = draw(st.sampled_from([text, text, text, 1767322800, None]))
+    stamp: dict[str, Any] = {"value": value}
+    if draw(st.booleans()):
+        stamp["readable"] = "a readable text"
+    return stamp
+
+
+@st.composite
+def items(draw: st.DrawFn) -> dict[str, Any]:
+    refs = draw(st.lists(_IDS, max_size=5))
+    messages: dict[str, Any] = {"iterable": [{"id": ref} for ref in refs]}
+    if draw(st.booleans()):
+        messages["indices"] = draw(
+            st.dictionaries(_IDS, st.integers(min_value=-2, max_value=6), max_size=4)
+        )
+    item: dict[str, Any] = {
+        "id": draw(st.sampled_from(["c1", "c2", "c3"])),
+        "type": draw(st.sampled_from(["COPILOT", "UNKNOWN", "SOMETHING_NEW"])),
+        "created": draw(timestamps()),
+        "updated": draw(timestamps()),
+        "messages": messages,
+    }
+    name = draw(st.sampled_from(["absent", None, "A name", "Ünïcode ✓"]))
+    if name != "absent":
+        item["name"] = name
+    if draw(st.booleans()):
+        item["favorited"] = draw(st.booleans())
+        item["annotations"] = {"iterable": [{"id": "a1"}], "indices": {"a1": 0}}
+    return item
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(items(), min_size=1, max_size=4))
+def test_property_fast_path_agrees_with_pydantic(conversations: list[dict[str, Any]]) -> None:
+    body = json.dumps({"iterable": conversations})
+    try:
+        models = Conversations.model_validate_json(body).iterable
+    except ValueError:
+        models = None
+    if models is not None:
+        assert conversation_summaries_json(body) == [ConversationSummary.of(c) for c in models]
+    # Whatever pydantic says, the fast path and the per-item path read the same summaries.
+    try:
+        expected = summaries_of_decoded(json.loads(body))
+    except ValueError:
+        with pytest.raises(ValueError):
+            conversation_summaries_json(body)
+        return
+    got = conversation_summaries_json(body)
+    assert got == expected
+    assert got.skipped == expected.skipped
