@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pieces_tui.demo import DemoServer, DemoUnavailable
+from pieces_tui.demo_runner import DemoServer, DemoUnavailable
 from pieces_tui.server import EmbeddedServer, db
 from pieces_tui.server.db import SCHEMA_VERSION, Database
 from pieces_tui.server.storage_errors import StorageError
