@@ -135,7 +135,11 @@ def make_server(command: str, host: str, port: int, allowed: frozenset[str]) -> 
     async def guard(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        scope = {"headers": [(key.lower(), value) for key, value in request.raw_headers]}
+        # `server` gives the guard our own port: a page's Origin passes only with that port.
+        scope = {
+            "headers": [(key.lower(), value) for key, value in request.raw_headers],
+            "server": (host, port),
+        }
         reason = checker.refusal(scope)
         if reason is not None:
             reason = reason.replace("pieces-tui serve --allow-host", "pieces-tui web --allow-host")

@@ -109,6 +109,8 @@ async def test_clicks_and_dialogs_with_hostile_text(
     app = make_app(server.url)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, loaded(app, 2))
+        # The detail pane opens the highlighted row after the list: wait for its title too.
+        await wait_until(pilot, lambda: screen_text(app).count("[@click") >= 2)
         rows = screen_text(app).splitlines()
         # Click the "[@click=app.quit]" text in the detail title and in the sidebar row.
         hits = [(y, line.find("[@click")) for y, line in enumerate(rows) if "[@click" in line]
