@@ -30,7 +30,8 @@ from typing import Any
 import httpx
 
 from pieces_tui.server import EmbeddedServer, search, wire
-from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage, iso
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage, iso
 from pieces_tui.server.routes import Api, new_id, utcnow
 from pieces_tui.server.search_routes import SearchApi
 from pieces_tui.server.stream import Hub

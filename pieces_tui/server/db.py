@@ -12,20 +12,7 @@ from fixed sets are formatted into statements (see `_check_name`).
 
 Timestamps are stored as fixed-width ISO-8601 UTC text (see `iso`), so text order is time order.
 
-Schema versions (`PRAGMA user_version`): `SCHEMA` is always the newest schema, and a new file gets
-it whole, stamped `SCHEMA_VERSION`. An older file is brought up to date on open, one step at a time,
-each step in its own transaction; a file stamped newer than `SCHEMA_VERSION` is refused (a
-`StorageError` of kind "newer"), never half-used. A file from before versioning (user_version 0 with
-tables) counts as version 1. To change the schema, one function:
-
-    def _to_2(conn: sqlite3.Connection) -> None:      # brings a version-1 file to version 2
-        conn.execute("ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
-
-    MIGRATIONS[2] = _to_2   # then set SCHEMA_VERSION = 2 and put the change in SCHEMA too
-
-A migration runs inside `BEGIN IMMEDIATE ... COMMIT` (do not commit in it); `executescript` would
-commit, so use `execute` per statement. INSERTs name their columns, so adding a column with a
-default never breaks them.
+Schema versions and migrations: see schema.py.
 
 On open, `PRAGMA quick_check` must answer "ok"; a damaged file is refused with its path. Every
 `sqlite3.Error` becomes a `StorageError` (storage_errors.py); once the file is found damaged, every
@@ -37,84 +24,22 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pieces_tui.server import search
+from pieces_tui.server.records import (
+    ID_CHUNK,
+    ConversationRefs,
+    NewAnnotation,
+    NewConversation,
+    NewMessage,
+    Row,
+)
+from pieces_tui.server.schema import migrate
 from pieces_tui.server.storage_errors import StorageError, classify
-
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    name TEXT,
-    type TEXT NOT NULL DEFAULT 'COPILOT',
-    favorited INTEGER NOT NULL DEFAULT 0,
-    demo INTEGER NOT NULL DEFAULT 0,
-    model_id TEXT,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_by_updated ON conversations(updated DESC);
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    role TEXT NOT NULL,
-    raw TEXT NOT NULL,
-    model_id TEXT,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, position);
-CREATE TABLE IF NOT EXISTS annotations (
-    id TEXT PRIMARY KEY,
-    conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
-    type TEXT NOT NULL,
-    text TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS annotations_by_conversation ON annotations(conversation_id);
-CREATE TABLE IF NOT EXISTS assets (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    ext TEXT NOT NULL,
-    raw TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS websites (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    url TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversation_assets (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    asset_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, asset_id)
-);
-CREATE TABLE IF NOT EXISTS conversation_websites (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    website_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, website_id)
-);
-"""
-
-# Version N -> the function that brings a version N-1 file to version N (see the module docstring).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
-
-Row = dict[str, Any]
-ID_CHUNK = 500  # ids per `IN (?, ...)` query
 
 
 def _check_name(name: str, allowed: set[str]) -> None:
@@ -122,55 +47,6 @@ def _check_name(name: str, allowed: set[str]) -> None:
     from a request, and are checked even under `python -O` (which strips asserts)."""
     if name not in allowed:
         raise ValueError(f"unexpected SQL identifier: {name!r}")
-
-
-def iso(moment: datetime) -> str:
-    """Fixed-width ISO-8601 UTC text, e.g. `2026-11-20T09:00:00.000000Z`."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass
-class NewMessage:
-    id: str
-    role: str
-    raw: str
-    created: str
-    model_id: str | None = None
-
-
-@dataclass
-class NewAnnotation:
-    id: str
-    type: str
-    text: str
-
-
-@dataclass
-class NewConversation:
-    id: str
-    created: str
-    name: str | None = None
-    type: str = "COPILOT"
-    favorited: bool = False
-    demo: bool = False
-    model_id: str | None = None
-    updated: str | None = None
-    messages: list[NewMessage] = field(default_factory=list)
-    annotations: list[NewAnnotation] = field(default_factory=list)
-    asset_ids: list[str] = field(default_factory=list)
-    website_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ConversationRefs:
-    """The flattened references of a set of conversations, fetched in bulk (one query per kind)."""
-
-    messages: dict[str, list[str]]
-    annotations: dict[str, list[str]]
-    assets: dict[str, list[str]]
-    websites: dict[str, list[str]]
 
 
 class Database:
@@ -197,7 +73,7 @@ class Database:
             if max_pages is not None:
                 self._conn.execute(f"PRAGMA max_page_count={int(max_pages)}")
             self._check_integrity()
-            self._migrate()
+            migrate(self._conn, self.path)
             # search: the full-text index and the triggers that keep it in step with every
             # write (inside each write's own transaction); built here for a database that
             # lacks it (one from before the index, or whose index was dropped).
@@ -221,44 +97,6 @@ class Database:
         if problems != ["ok"]:
             shown = "; ".join(str(p) for p in problems)
             raise StorageError("damaged", self.path, f"integrity check failed: {shown}")
-
-    def _migrate(self) -> None:
-        conn = self._conn
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                "newer",
-                self.path,
-                f"its schema version is {version}, this pieces-tui knows versions up to"
-                f" {SCHEMA_VERSION}; upgrade pieces-tui or use another database",
-            )
-        if version == 0:
-            tables = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'"
-            ).fetchone()
-            if tables is None:  # a new file: the newest schema at once
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return
-            version = 1  # written before versioning: the first schema
-            conn.execute("PRAGMA user_version=1")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                MIGRATIONS[target](conn)
-                conn.execute(f"PRAGMA user_version={target}")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

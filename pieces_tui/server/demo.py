@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage, iso
+from pieces_tui.server.db import Database
 from pieces_tui.server.demo_content import (
     LONG_ACTIONS,
     LONG_NAME,
@@ -14,6 +14,7 @@ from pieces_tui.server.demo_content import (
     TOPICS,
     Topic,
 )
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage, iso
 
 NAMESPACE = uuid.UUID("6f1c2b8e-8d0a-5c7e-9a51-7c3e0f6b2d41")
 BASE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

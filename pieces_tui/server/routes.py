@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pieces_tui.server import wire
-from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage, Row, iso
+from pieces_tui.server.db import Database
 from pieces_tui.server.errors import ApiError, not_found
 from pieces_tui.server.inputs import (
     ConversationUpdate,
@@ -31,6 +31,7 @@ from pieces_tui.server.inputs import (
     SeededMessage,
     describe,
 )
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage, Row, iso
 from pieces_tui.server.rowcache import ConversationsCache
 from pieces_tui.server.storage_errors import StorageError
 from pieces_tui.server.stream import Hub, Subscription

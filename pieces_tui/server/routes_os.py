@@ -32,13 +32,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pieces_tui.server import wire
-from pieces_tui.server.db import Database, NewAnnotation, Row
+from pieces_tui.server.db import Database
 from pieces_tui.server.errors import ApiError, not_found
 from pieces_tui.server.inputs import (
     MessageUpdate,
     SeededConnection,
     SummarizeInput,
 )
+from pieces_tui.server.records import NewAnnotation, Row
 from pieces_tui.server.routes import Api, _pump, json_response, parse
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.version import SERVER_VERSION

@@ -20,7 +20,8 @@ import logging
 import threading
 
 from pieces_tui.server import wire
-from pieces_tui.server.db import ID_CHUNK, Database
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import ID_CHUNK
 
 log = logging.getLogger(__name__)
 

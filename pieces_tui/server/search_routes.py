@@ -27,9 +27,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pieces_tui.server import search, wire
-from pieces_tui.server.db import ID_CHUNK, Row
 from pieces_tui.server.errors import ApiError, not_found
 from pieces_tui.server.inputs import _Body
+from pieces_tui.server.records import ID_CHUNK, Row
 from pieces_tui.server.routes import Api, flag, json_response, parse
 
 DEFAULT_LIMIT = 100

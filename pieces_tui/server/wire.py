@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-from pieces_tui.server.db import ConversationRefs, Row
+from pieces_tui.server.records import ConversationRefs, Row
 
 JSON = dict[str, Any]
 

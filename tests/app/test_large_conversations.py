@@ -16,7 +16,8 @@ from pieces_tui.client import PiecesClient
 from pieces_tui.config import Timings
 from pieces_tui.screens.help import HelpScreen
 from pieces_tui.server import EmbeddedServer
-from pieces_tui.server.db import Database, NewConversation, NewMessage, iso
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewConversation, NewMessage, iso
 from pieces_tui.widgets.detail import MAX_MOUNTED, message_blocks
 
 from .conftest import loaded

@@ -25,7 +25,8 @@ from pieces_tui.client.models import (
     is_known_role,
 )
 from pieces_tui.server import EmbeddedServer
-from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage
 from pieces_tui.server.routes_os import SIGNED_OUT
 from tests.faults.proxy import FaultProxy
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage
 
 RETRY = "How do I retry an HTTP call with exponential backoff in Python? It keeps timing out."
 CONVERSATIONS = [

@@ -35,13 +35,8 @@ from textual.strip import Strip
 from pieces_tui.app import PiecesApp
 from pieces_tui.cli import create_app
 from pieces_tui.config import Settings
-from pieces_tui.server.db import (
-    Database,
-    NewAnnotation,
-    NewConversation,
-    NewMessage,
-    iso,
-)
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage, iso
 
 _T = TypeVar("_T")
 

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from pieces_tui.server import EmbeddedServer, demo, wire
-from pieces_tui.server.db import Database, NewConversation, NewMessage
+from pieces_tui.server.db import Database
+from pieces_tui.server.records import NewConversation, NewMessage
 from pieces_tui.server.rowcache import ConversationsCache
 
 NOW = "2026-12-01T00:00:00.000000Z"

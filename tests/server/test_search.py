@@ -360,7 +360,8 @@ def test_triggers_cover_writes_no_route_makes_yet(tmp_path: Path) -> None:
     """Message edits and deletes, annotation edits and a conversation's cascade, made straight
     in SQL (as a future route would through db.py): the index follows in the same transaction."""
     from pieces_tui.server import search as fts
-    from pieces_tui.server.db import Database, NewAnnotation, NewConversation, NewMessage
+    from pieces_tui.server.db import Database
+    from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage
 
     db = Database(tmp_path / "triggers.db")
     stamp = "2026-12-01T00:00:00.000000Z"

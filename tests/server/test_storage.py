@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from pieces_tui.demo_runner import DemoServer, DemoUnavailable
-from pieces_tui.server import EmbeddedServer, db
-from pieces_tui.server.db import SCHEMA_VERSION, Database
+from pieces_tui.server import EmbeddedServer, schema
+from pieces_tui.server.db import Database
+from pieces_tui.server.schema import SCHEMA_VERSION
 from pieces_tui.server.storage_errors import StorageError
 
 from .dbstate import integrity
@@ -90,9 +91,9 @@ def test_an_older_file_is_migrated_step_by_step(
         ran.append(1)
         conn.execute("ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
 
-    # The documented one-function change (db.py docstring), made for this test only.
-    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setitem(db.MIGRATIONS, SCHEMA_VERSION + 1, to_next)
+    # The documented one-function change (schema.py docstring), made for this test only.
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, SCHEMA_VERSION + 1, to_next)
     with EmbeddedServer(path) as server:
         # Named-column INSERTs keep working with the extra column.
         created = httpx.post(server.url + "/conversations/create", json={"name": "after"})
