@@ -53,7 +53,9 @@ class PiecesApp(App[None]):
             self, url=url, demo=demo, discover_hosts=discover_hosts, timings=self.timings
         )
         self.store = self.connection.store
-        self.main_screen = MainScreen(self.connection, now=now, timings=self.timings)
+        self.main_screen = MainScreen(
+            self.connection, now=now, timings=self.timings, settings=self._settings
+        )
         self._log_handler = TextualHandler()
 
     def notify(

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Without --url, pieces-tui looks for Pieces OS on 127.0.0.1 ports 39300-39333 "
             "(then localhost:1000), unless PIECES_OS_URL is set. "
             "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server. "
-            "Commands for scripts: list, show, export; web serves the app to a browser "
+            "Commands for scripts: list, show, export, search; web serves the app to a browser "
             "(`pieces-tui COMMAND --help`)."
         ),
     )

@@ -19,6 +19,8 @@ DEFAULT_THEME = "textual-dark"
 @dataclass
 class Settings:
     theme: str = DEFAULT_THEME
+    export_folder: str | None = None
+    """The folder the export dialog last wrote into (None: the current directory)."""
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -34,6 +36,8 @@ class Settings:
             return settings
         if isinstance(raw, dict) and isinstance(raw.get("theme"), str):
             settings.theme = raw["theme"]
+        if isinstance(raw, dict) and isinstance(raw.get("export_folder"), str):
+            settings.export_folder = raw["export_folder"]
         return settings
 
     def save(self) -> None:

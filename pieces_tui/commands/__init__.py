@@ -1,10 +1,10 @@
-"""Scriptable commands: `pieces-tui list | show | export | web`. No Textual import on the path of
-`list`, `show` and `export` (tests/commands/test_no_textual.py checks it); `web` starts the app in
-child processes only.
+"""Scriptable commands: `pieces-tui list | show | export | search | web`. No Textual import on
+the path of `list`, `show`, `export` and `search` (tests/commands/test_no_textual.py checks it);
+`web` starts the app in child processes only.
 
 `COMMANDS` maps each command to the module that runs it (`module.main(argv) -> exit code`); the
-modules are imported only when their command runs. A new command (`search`, once the search
-endpoints exist) is one module with a `main` and one line here.
+modules are imported only when their command runs. A new command is one module with a `main`
+and one line here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "list": "pieces_tui.commands.listing",
     "show": "pieces_tui.commands.show",
     "export": "pieces_tui.commands.export",
+    "search": "pieces_tui.commands.search",
     "web": "pieces_tui.commands.web",
 }
 

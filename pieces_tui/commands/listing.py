@@ -118,19 +118,19 @@ def _table(rows: list[Conversation], columns: int) -> str:
         ]
         for c in rows
     ]
-    widths = [max(_width(row[i]) for row in cells) for i in range(4)]
+    widths = [max(text_cells(row[i]) for row in cells) for i in range(4)]
     lines = []
     for row in cells:
         left = "  ".join(
-            cell.rjust(w) if i == 2 else _pad(cell, w)
+            cell.rjust(w) if i == 2 else pad_cells(cell, w)
             for i, (cell, w) in enumerate(zip(row[:4], widths, strict=True))
         )
-        room = max(10, columns - _width(left) - 2 - 1)
-        lines.append(f"{left}  {_fit(row[4], room)}".rstrip())
+        room = max(10, columns - text_cells(left) - 2 - 1)
+        lines.append(f"{left}  {fit_cells(row[4], room)}".rstrip())
     return "\n".join(lines) + "\n"
 
 
-def _width(text: str) -> int:
+def text_cells(text: str) -> int:
     """Terminal cells `text` takes: wide East Asian characters 2, combining marks 0."""
     total = 0
     for char in text:
@@ -140,16 +140,16 @@ def _width(text: str) -> int:
     return total
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+def pad_cells(text: str, width: int) -> str:
+    return text + " " * (width - text_cells(text))
 
 
-def _fit(text: str, room: int) -> str:
-    if _width(text) <= room:
+def fit_cells(text: str, room: int) -> str:
+    if text_cells(text) <= room:
         return text
     out, used = "", 0
     for char in text:
-        cells = _width(char)
+        cells = text_cells(char)
         if used + cells > room - 1:
             break
         out += char

@@ -29,6 +29,7 @@ from pieces_tui.connection import Connection, ConnectionChanged, StoreChanged
 from pieces_tui.detail_loader import load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from pieces_tui.config import Timings
+    from pieces_tui.config import Settings, Timings
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
 NO_MATCH = "No conversation matches the filter."
@@ -75,6 +76,7 @@ class MainScreen(Screen[None]):
         Binding("n", "new_conversation", "New"),
         Binding("r", "rename_conversation", "Rename"),
         Binding("d,delete", "delete_conversation", "Delete"),
+        Binding("e", "export", "Export"),
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -97,9 +99,15 @@ class MainScreen(Screen[None]):
     filter_input = query_one("#filter", Input)
 
     def __init__(
-        self, connection: Connection, *, now: Callable[[], datetime], timings: Timings
+        self,
+        connection: Connection,
+        *,
+        now: Callable[[], datetime],
+        timings: Timings,
+        settings: Settings,
     ) -> None:
         super().__init__()
+        self.settings = settings
         self.connection = connection
         self.store = connection.store
         self._now = now
@@ -359,6 +367,17 @@ class MainScreen(Screen[None]):
         self._store_changed()  # while the pane still expects it
         self._expect_removal(conversation_id, expected=False)
 
+    def export_ids(self) -> list[str]:
+        """What `e` exports: the highlighted conversation (the marked ones, once marks exist)."""
+        target = self._highlighted_target()
+        return [] if target is None else [target[0]]
+
+    def action_export(self) -> None:
+        ids, client = self.export_ids(), self._connected()
+        if ids and client is not None:
+            names = [s.name if (s := self.store.get(i)) is not None else None for i in ids]
+            self.app.push_screen(ExportScreen(client, ids, names, self.settings))
+
     def _expect_removal(self, conversation_id: str, *, expected: bool = True) -> None:
         pane = self.pane
         if pane.conversation_id != conversation_id:
@@ -421,6 +440,7 @@ class MainScreen(Screen[None]):
             "Delete the highlighted conversation",
             self.action_delete_conversation,
         )
+        yield SystemCommand("Export", "Save as Markdown or JSON", self.action_export)
         yield SystemCommand(
             "Filter conversations", "Filter the list by name", self.action_start_filter
         )

@@ -210,7 +210,7 @@ def test_export_goes_on_after_a_missing_id(demo_server: EmbeddedServer, tmp_path
 
 
 def test_help_documents_the_exit_codes() -> None:
-    for command in ("list", "show", "export"):
+    for command in ("list", "show", "export", "search"):
         result = run_cli(command, "--help")
         assert result.code == 0
         for line in ("1    not found", "2    bad input", "3    Pieces OS unreachable"):

@@ -34,6 +34,7 @@ raise SystemExit(code)
         ["show", stable_id("conversation", "py-retry"), "--format", "json"],
         ["export", stable_id("conversation", "py-retry")],
         ["show", "no-such-id"],
+        ["search", "retry"],
     ],
 )
 def test_commands_do_not_import_textual(

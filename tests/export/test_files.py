@@ -17,6 +17,7 @@ from pieces_tui.export import (
     Format,
     export_conversation,
     export_conversations,
+    fetch_document,
     safe_file_name,
     write_new_file,
 )
@@ -124,10 +125,24 @@ async def test_a_2000_message_conversation_exports_completely(
     document = json.loads(path.read_text(encoding="utf-8"))
     texts = [m["fragment"]["string"]["raw"] for m in document["messages"]["iterable"]]
     assert texts == [f"message {n:04d}" for n in range(2000)]
-    # Page by page: a first report, then one per page of 100, ending at the total.
-    assert seen[0] == (0, 2000) and seen[-1] == (2000, 2000) and len(seen) == 21
-    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    # Within BULK_MESSAGES: one request, reported before and after.
+    assert seen == [(0, 2000), (2000, 2000)]
     assert names(out) == ["A very long conversation.json"]
+
+
+async def test_beyond_the_bulk_bound_messages_come_page_by_page(server: EmbeddedServer) -> None:
+    seen: list[tuple[int, int]] = []
+    async with PiecesClient(server.url) as client:
+        conversation_id = await _long_conversation(client, 450)
+        document = await fetch_document(
+            client,
+            conversation_id,
+            progress=lambda d, t: seen.append((d, t)),
+            page_size=100,
+            bulk_limit=300,
+        )
+    assert [m.text for m in document.messages] == [f"message {n:04d}" for n in range(450)]
+    assert seen == [(0, 450), (100, 450), (200, 450), (300, 450), (400, 450), (450, 450)]
 
 
 async def test_cancel_leaves_no_file(server: EmbeddedServer, tmp_path: Path) -> None:
@@ -138,8 +153,7 @@ async def test_cancel_leaves_no_file(server: EmbeddedServer, tmp_path: Path) -> 
         first_page = asyncio.Event()
 
         def progress(done: int, total: int) -> None:
-            if done > 0:
-                first_page.set()
+            first_page.set()  # (0, total): the messages' request is about to go out
 
         task = asyncio.create_task(
             export_conversation(client, conversation_id, out, Format.MARKDOWN, progress=progress)

@@ -130,4 +130,15 @@ def test_the_app_in_headless_chromium(tmp_path: Path) -> None:
         assert "Typed debounce hook for React" in screen
         assert "claude-3-5-sonnet" in screen  # its model, in the metadata
         page.screenshot(path=str(tmp_path / "web.png"))
+        # Export: in web mode the dialog has no folder; the file arrives as a download.
+        press(page, "e")
+        wait_for_text(page, "Export 1 conversation")
+        wait_for_text(page, "The browser downloads the file.")
+        with page.expect_download(timeout=60_000) as download_info:
+            press(page, "Tab", "Tab", "Enter")  # format -> Cancel -> Export
+        download = download_info.value
+        assert download.suggested_filename == "Typed debounce hook for React.md"
+        saved = tmp_path / "download.md"
+        download.save_as(str(saved))
     assert (tmp_path / "web.png").stat().st_size > 0
+    assert saved.read_text(encoding="utf-8").startswith("# Typed debounce hook for React")
