@@ -19,6 +19,10 @@ DEFAULT_THEME = "textual-dark"
 @dataclass
 class Settings:
     theme: str = DEFAULT_THEME
+    list_cache: bool = True
+    """Paint the list from its last snapshot at start (see `pieces_tui.state.snapshot`)."""
+    last_url: str | None = None
+    """The Pieces OS address discovery found last (whose snapshot to paint before it looks)."""
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -34,6 +38,10 @@ class Settings:
             return settings
         if isinstance(raw, dict) and isinstance(raw.get("theme"), str):
             settings.theme = raw["theme"]
+        if isinstance(raw, dict) and isinstance(raw.get("list_cache"), bool):
+            settings.list_cache = raw["list_cache"]
+        if isinstance(raw, dict) and isinstance(raw.get("last_url"), str):
+            settings.last_url = raw["last_url"]
         return settings
 
     def save(self) -> None:

@@ -162,11 +162,14 @@ class MainScreen(Screen[None]):
         if changes.loaded and not len(self.store):
             self._show_placeholder()
         pane = self.pane
+        open_id = pane.conversation_id
+        if changes.loaded and pane.mode == "open" and open_id and not self.detail.conversation_id:
+            self._open(open_id)  # opened from the saved list before there was a client
+            return
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
                 self._open(listing.highlighted_id)
             return
-        open_id = pane.conversation_id
         if open_id is None or open_id not in changes.ids or pane.mode == "settling":
             return
         if open_id in changes.removed:
@@ -331,6 +334,12 @@ class MainScreen(Screen[None]):
             return
         try:
             self.store.upsert(await client.rename_conversation(conversation_id, new_name))
+        except NotFound as error:
+            # Deleted elsewhere (or a row of the saved list the server no longer has).
+            self.notify(
+                f"Could not rename: it was already deleted elsewhere ({error})", severity="warning"
+            )
+            self.store.remove(conversation_id)
         except PiecesError as error:
             self.notify(f"Could not rename: {error}", severity="error")
 
