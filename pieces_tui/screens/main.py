@@ -34,6 +34,7 @@ from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.filter_field import FilterField
 from pieces_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class MainScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="/ filter by name", id="filter")
+                yield FilterField(placeholder="/ filter by name", id="filter")
                 yield ConversationList(id="conversations", now=self._now)
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
