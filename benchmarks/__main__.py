@@ -147,6 +147,8 @@ async def probe(kind: str, rows: int, url: str | None = None, **extra: Any) -> d
     args = [sys.executable, "-m", "benchmarks.probe", kind, "--rows", str(rows)]
     if url is not None:
         args += ["--url", url]
+    if extra.get("cache"):
+        args += ["--cache", extra["cache"]]
     if extra.get("interactive"):
         args += ["--interactive", "--samples", str(extra["samples"])]
     t0 = time.time()
@@ -222,8 +224,11 @@ async def measure_server_body(server: EmbeddedServer, runs: int) -> dict[str, An
     }
 
 
-async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, Any]:
+async def bench_size(
+    rows: int, runs: int, samples: int, log: Any, interactive_run: bool = True
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
+        cache = str(Path(tmp) / "cache")
         started = time.perf_counter()
         server = EmbeddedServer(Path(tmp) / "bench.db", seed=rows)
         server.start()
@@ -239,21 +244,33 @@ async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, 
                 f"{server_body['get_cached_s']['median']:.3f} s, after a change "
                 f"{server_body['get_after_change_s']['median']:.3f} s"
             )
-            cold: dict[str, list[float]] = {"floor": [], "optionlist": [], "ours": []}
-            rss: dict[str, list[float]] = {"floor": [], "optionlist": [], "ours": []}
+            kinds = ("floor", "optionlist", "ours", "ours-snapshot")
+            cold: dict[str, list[float]] = {kind: [] for kind in kinds}
+            rss: dict[str, list[float]] = {kind: [] for kind in kinds}
+            live: dict[str, list[float]] = {"ours": [], "ours-snapshot": []}
+            await probe("ours", total, server.url, cache=cache)  # writes the snapshot on exit
             for _ in range(runs):
-                for kind in ("floor", "optionlist", "ours"):
-                    result = await probe(kind, total, server.url if kind == "ours" else None)
+                for kind in kinds:
+                    if kind.startswith("ours"):
+                        with_cache = cache if kind == "ours-snapshot" else None
+                        result = await probe("ours", total, server.url, cache=with_cache)
+                        live[kind].append(result["live_s"])
+                    else:
+                        result = await probe(kind, total)
                     cold[kind].append(result["cold_start_s"])
                     rss[kind].append(result["rss_peak_mb"])
                 log(
                     f"N={rows}: cold start floor {cold['floor'][-1]:.2f} s, "
-                    f"OptionList {cold['optionlist'][-1]:.2f} s, ours {cold['ours'][-1]:.2f} s"
+                    f"OptionList {cold['optionlist'][-1]:.2f} s, ours {cold['ours'][-1]:.2f} s "
+                    f"(live {live['ours'][-1]:.2f} s), with a snapshot "
+                    f"{cold['ours-snapshot'][-1]:.2f} s (live {live['ours-snapshot'][-1]:.2f} s)"
                 )
-            interactive = await probe(
-                "ours", total, server.url, interactive=True, samples=samples, big_ids=big_ids
-            )
-            log(f"N={rows}: interactive run done")
+            interactive = None
+            if interactive_run:
+                interactive = await probe(
+                    "ours", total, server.url, interactive=True, samples=samples, big_ids=big_ids
+                )
+                log(f"N={rows}: interactive run done")
         finally:
             server.stop()
     floor = statistics.median(cold["floor"])
@@ -267,6 +284,7 @@ async def bench_size(rows: int, runs: int, samples: int, log: Any) -> dict[str, 
         "ours_over_floor": ours / floor,
         "optionlist_over_ours": option / ours,
         "rss_mb": {kind: spread(values) for kind, values in rss.items()},
+        "live_s": {kind: spread(values) for kind, values in live.items()},
         "server_body": server_body,
         "interactive": interactive,
     }
@@ -315,6 +333,13 @@ def table(results: list[dict[str, Any]]) -> str:
     add("cold start, floor (s)", cold("floor"))
     add("cold start, OptionList (s)", cold("optionlist"))
     add("cold start, ours (s)", cold("ours"))
+    add("cold start, ours with a snapshot (s)", cold("ours-snapshot"))
+
+    def live(kind: str) -> list[str]:
+        return [f"{r['live_s'][kind]['median']:.2f}" for r in results]
+
+    add("live (reconciled), ours (s)", live("ours"))
+    add("live (reconciled), ours with a snapshot (s)", live("ours-snapshot"))
     add("ours - floor (s)", [f"{r['ours_minus_floor_s']:.2f}" for r in results])
     add("ours / floor", [f"{r['ours_over_floor']:.2f}x" for r in results])
     add("OptionList / ours", [f"{r['optionlist_over_ours']:.1f}x" for r in results])
@@ -324,42 +349,43 @@ def table(results: list[dict[str, Any]]) -> str:
     add("server: GET, cached (s)", [f"{b['get_cached_s']['median']:.3f}" for b in body])
     add("server: GET, 1 changed (s)", [f"{b['get_after_change_s']['median']:.3f}" for b in body])
     inter = [r["interactive"] for r in results]
-    for op in ("create", "rename", "message", "delete", "all"):
+    if all(inter):
+        for op in ("create", "rename", "message", "delete", "all"):
+            add(
+                f"live {op}: frame->paint ms (med/p95)",
+                [
+                    f"{ms(i['live']['in_app'].get(op))}/{ms(i['live']['in_app'].get(op), 'p95_ms')}"
+                    for i in inter
+                ],
+            )
         add(
-            f"live {op}: frame->paint ms (med/p95)",
+            "live: server->frame ms (med/p95)",
             [
-                f"{ms(i['live']['in_app'].get(op))}/{ms(i['live']['in_app'].get(op), 'p95_ms')}"
+                f"{ms(i['live']['server_to_client'])}/{ms(i['live']['server_to_client'], 'p95_ms')}"
                 for i in inter
             ],
         )
-    add(
-        "live: server->frame ms (med/p95)",
-        [
-            f"{ms(i['live']['server_to_client'])}/{ms(i['live']['server_to_client'], 'p95_ms')}"
-            for i in inter
-        ],
-    )
-    add(
-        "key: move highlight ms (med/p95)",
-        [f"{ms(i['keys']['move'])}/{ms(i['keys']['move'], 'p95_ms')}" for i in inter],
-    )
-    add(
-        "key: type in filter ms (med/p95)",
-        [f"{ms(i['keys']['filter'])}/{ms(i['keys']['filter'], 'p95_ms')}" for i in inter],
-    )
-    add(
-        "burst 1k events: key ms (med/p95)",
-        [f"{ms(i['burst']['keypress'])}/{ms(i['burst']['keypress'], 'p95_ms')}" for i in inter],
-    )
-    add("burst: sent in (s)", [f"{i['burst']['sent_in_s']:.2f}" for i in inter])
-    add("burst: final list correct", [str(i["burst"]["final_list_correct"]) for i in inter])
-    for size in BIG:
-        add(f"open {size:,} msgs: first screen ms", [ms(i["open"][str(size)]) for i in inter])
-    add(
-        "RSS ours, cold (MB)",
-        [f"{r['rss_mb']['ours']['median']:.0f}" for r in results],
-    )
-    add("RSS ours, after all (MB)", [f"{i['rss_peak_mb']:.0f}" for i in inter])
+        add(
+            "key: move highlight ms (med/p95)",
+            [f"{ms(i['keys']['move'])}/{ms(i['keys']['move'], 'p95_ms')}" for i in inter],
+        )
+        add(
+            "key: type in filter ms (med/p95)",
+            [f"{ms(i['keys']['filter'])}/{ms(i['keys']['filter'], 'p95_ms')}" for i in inter],
+        )
+        add(
+            "burst 1k events: key ms (med/p95)",
+            [f"{ms(i['burst']['keypress'])}/{ms(i['burst']['keypress'], 'p95_ms')}" for i in inter],
+        )
+        add("burst: sent in (s)", [f"{i['burst']['sent_in_s']:.2f}" for i in inter])
+        add("burst: final list correct", [str(i["burst"]["final_list_correct"]) for i in inter])
+        for size in BIG:
+            add(f"open {size:,} msgs: first screen ms", [ms(i["open"][str(size)]) for i in inter])
+        add(
+            "RSS ours, cold (MB)",
+            [f"{r['rss_mb']['ours']['median']:.0f}" for r in results],
+        )
+        add("RSS ours, after all (MB)", [f"{i['rss_peak_mb']:.0f}" for i in inter])
     add("RSS OptionList (MB)", [f"{r['rss_mb']['optionlist']['median']:.0f}" for r in results])
     widths = [max(len(row[c]) for row in [head, *rows]) for c in range(len(head))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(head, widths, strict=True)) + " |"]
@@ -384,9 +410,11 @@ async def run(options: argparse.Namespace) -> None:
         print(text, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    results = [await bench_size(rows, runs, samples, log) for rows in sizes]
+    interactive = not options.cold_only
+    results = [await bench_size(rows, runs, samples, log, interactive) for rows in sizes]
     # Server-side search (benchmarks/search.py): not in --quick (building 50,000 takes minutes).
-    searched = [] if options.quick else search_bench.run(search_sizes(options), 50, log)
+    quick = options.quick or options.cold_only
+    searched = [] if quick else search_bench.run(search_sizes(options), 50, log)
     report = {
         "machine": machine(),
         "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
@@ -420,6 +448,11 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated N values (overrides --quick)")
     parser.add_argument("--runs", type=int, help="cold-start runs per kind and N")
     parser.add_argument("--samples", type=int, help="live-change and keypress samples")
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="cold starts and time until live only (no interactive figures, no search)",
+    )
     parser.add_argument(
         "--search-sizes", help="conversation counts of the search benchmark (not with --quick)"
     )

@@ -174,7 +174,13 @@ class Parent:
         return reply
 
 
-async def ours(url: str, expected: int, interactive: bool, samples: int) -> dict[str, Any]:
+async def ours(
+    url: str, expected: int, interactive: bool, samples: int, cache: str | None = None
+) -> dict[str, Any]:
+    if cache is not None:  # the list snapshot lives (or will be saved) there
+        import os
+
+        os.environ["XDG_CACHE_HOME"] = cache
     from pieces_tui.cli import create_app
     from pieces_tui.client.stream import IdentifierStream
     from pieces_tui.config import Settings
@@ -221,7 +227,7 @@ async def ours(url: str, expected: int, interactive: bool, samples: int) -> dict
     from pathlib import Path
 
     settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
-    app = create_app(url=url, settings=settings, discover_hosts=False)
+    app = create_app(url=url, settings=settings, discover_hosts=False, list_cache=cache is not None)
     frames = Frames()
     frames.hook(app)
     result: dict[str, Any] = {}
@@ -229,6 +235,10 @@ async def ours(url: str, expected: int, interactive: bool, samples: int) -> dict
         await until(lambda: bool(painted))
         result["paint_wall"] = await frames.after(painted[0])
         result["rss_after_paint_mb"] = rss_mb()
+        screen = app.main_screen
+        await until(lambda: app.connection.loaded and screen.connection_state == "live")
+        result["live_wall"] = await frames.after(time.time())
+        result["from_snapshot_painted"] = bool(app.connection.cache.enabled)
         if interactive:
             changes: dict[str, float] = {}
 
@@ -420,14 +430,19 @@ async def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--interactive", action="store_true")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--cache", help="XDG cache dir: paint from (and save) the list snapshot")
     options = parser.parse_args()
     if options.kind == "floor":
         result = await reference(FloorApp(), None)
     elif options.kind == "optionlist":
         result = await reference(OptionListApp(options.rows), options.rows)
     else:
-        result = await ours(options.url, options.rows, options.interactive, options.samples)
+        result = await ours(
+            options.url, options.rows, options.interactive, options.samples, options.cache
+        )
     result["cold_start_s"] = result["paint_wall"] - options.t0
+    if "live_wall" in result:
+        result["live_s"] = result["live_wall"] - options.t0
     result["import_s"] = IMPORTED - options.t0
     result.setdefault("rss_peak_mb", rss_mb())
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from pieces_tui.config import Settings, Timings
 from pieces_tui.connection import Connection, ConnectionLost
 from pieces_tui.demo_runner import DemoServer
-from pieces_tui.paths import styles_dir
+from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.connect import ConnectChoice, ConnectScreen
 from pieces_tui.screens.main import MainScreen
@@ -45,12 +45,21 @@ class PiecesApp(App[None]):
         now: Callable[[], datetime] = utc_now,
         discover_hosts: bool = True,
         timings: Timings | None = None,
+        list_cache: bool = True,
     ) -> None:
         super().__init__()
         self._settings = settings if settings is not None else Settings.load()
         self.timings = timings if timings is not None else Timings()
+        cached = list_cache and self._settings.list_cache
         self.connection = Connection(
-            self, url=url, demo=demo, discover_hosts=discover_hosts, timings=self.timings
+            self,
+            url=url,
+            demo=demo,
+            discover_hosts=discover_hosts,
+            timings=self.timings,
+            cache_folder=cache_dir() / "lists" if cached else None,
+            last_url=self._settings.last_url,
+            remember_url=self._remember_url,
         )
         self.store = self.connection.store
         self.main_screen = MainScreen(
@@ -93,6 +102,13 @@ class PiecesApp(App[None]):
                 self._settings.save()
             except OSError as error:
                 self.notify(f"Could not save settings: {error}", severity="warning")
+
+    def _remember_url(self, url: str) -> None:
+        self._settings.last_url = url
+        try:
+            self._settings.save()
+        except OSError as error:
+            self.notify(f"Could not save settings: {error}", severity="warning")
 
     # -- no server: offer choices, and keep knocking meanwhile ---------------------------------
 

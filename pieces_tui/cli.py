@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --demo: also generate N synthetic conversations",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not paint the list from its last snapshot, nor save one (see the README)",
+    )
     return parser
 
 
@@ -59,11 +64,13 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     discover_hosts: bool = True,
     timings: Timings | None = None,
+    list_cache: bool = True,
 ) -> PiecesApp:
     """The one app factory, used by the command line, the tests and the screenshot script.
 
     `now` fixes the clock (relative times), `settings` the config file and `timings` the
-    network timeouts, retries and the detail pane's settle time, for tests.
+    network timeouts, retries and the detail pane's settle time, for tests. `list_cache=False`
+    (`--no-cache`) neither paints the list from its snapshot nor saves one.
     """
     from pieces_tui.app import PiecesApp
     from pieces_tui.demo_runner import DemoServer
@@ -77,6 +84,7 @@ def create_app(
         now=now or utc_now,
         discover_hosts=discover_hosts,
         timings=timings,
+        list_cache=list_cache,
     )
 
 
@@ -97,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.seed < 0:
         parser.error("--seed must be zero or more")
     url = options.url.rstrip("/") if options.url else None
-    app = create_app(url=url, demo=options.demo, db=options.db, seed=options.seed)
+    app = create_app(
+        url=url,
+        demo=options.demo,
+        db=options.db,
+        seed=options.seed,
+        list_cache=not options.no_cache,
+    )
     app.run()
     return app.return_code or 0

@@ -21,6 +21,10 @@ class Settings:
     theme: str = DEFAULT_THEME
     export_folder: str | None = None
     """The folder the export dialog last wrote into (None: the current directory)."""
+    list_cache: bool = True
+    """Paint the list from its last snapshot at start (see `pieces_tui.state.snapshot`)."""
+    last_url: str | None = None
+    """The Pieces OS address discovery found last (whose snapshot to paint before it looks)."""
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -38,6 +42,10 @@ class Settings:
             settings.theme = raw["theme"]
         if isinstance(raw, dict) and isinstance(raw.get("export_folder"), str):
             settings.export_folder = raw["export_folder"]
+        if isinstance(raw, dict) and isinstance(raw.get("list_cache"), bool):
+            settings.list_cache = raw["list_cache"]
+        if isinstance(raw, dict) and isinstance(raw.get("last_url"), str):
+            settings.last_url = raw["last_url"]
         return settings
 
     def save(self) -> None:

@@ -23,10 +23,13 @@ from textual.message_pump import MessagePump
 
 from pieces_tui.client import IdentifierStream, PiecesClient, PiecesError, StreamState, discover
 from pieces_tui.config import Timings
+from pieces_tui.state.list_cache import ListCache
 from pieces_tui.state.store import ConversationStore, StoreChange
 from pieces_tui.state.sync import Synchronizer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.app import App
 
     from pieces_tui.demo_runner import DemoServer
@@ -61,7 +64,8 @@ class ConnectionChanged(Message):
     def __init__(self, state: str, detail: str = "", source: str | None = None) -> None:
         super().__init__()
         self.state = state
-        """"connecting", "live", "reconnecting" or "offline"."""
+        """"connecting", "syncing" (showing the saved list, not yet the server's), "live",
+        "reconnecting" or "offline"."""
         self.detail = detail
         self.source = source
         """What we are connected to (None: unchanged)."""
@@ -91,6 +95,9 @@ class Connection:
         demo: DemoServer | None = None,
         discover_hosts: bool = True,
         timings: Timings | None = None,
+        cache_folder: Path | None = None,
+        last_url: str | None = None,
+        remember_url: Callable[[str], None] | None = None,
     ) -> None:
         self._app = app
         self.url = url
@@ -104,6 +111,14 @@ class Connection:
         self._ids: dict[str, None] = {}
         self._removed: set[str] = set()
         self._loaded = False
+        self.cache = ListCache(self.store, cache_folder)
+        """The list snapshot: painted at start, saved when the list settles and on exit."""
+        self.last_url = last_url
+        """The address discovery found last time (the snapshot to paint before it looks)."""
+        self._remember_url = remember_url
+        self.from_snapshot = False
+        """True while the store holds the saved list, not yet the server's."""
+        self._state_now = "connecting"
         self.store.subscribe(self._store_changed)
 
     # -- what the UI reads -----------------------------------------------------------------------
@@ -130,19 +145,51 @@ class Connection:
             self._ids[conversation_id] = None
             self._removed.discard(conversation_id)
         self._post(StoreChanged())
+        key = self.cache_key()
+        if key is not None and self.loaded:
+            self.cache.changed(key)
 
     def _post(self, message: Message) -> None:
         if self._listener is not None:
             self._listener.post_message(message)
 
     def _state(self, state: str, detail: str = "", source: str | None = None) -> None:
+        self._state_now = state
+        if self.from_snapshot and state in ("connecting", "live"):
+            state = "syncing"
         self._post(ConnectionChanged(state, detail, source))
+
+    # -- the list snapshot -----------------------------------------------------------------------
+
+    def cache_key(self) -> str | None:
+        """Whose list the store holds, for its snapshot: the address; for the demo, its database
+        file (its address is new every run); None for a demo in a temporary folder."""
+        if self.demo is not None:
+            db = self.demo.db_path
+            return None if db is None else f"demo:{db.resolve()}"
+        return self.url or self.last_url
+
+    def _paint_snapshot(self) -> None:
+        key = self.cache_key()
+        if key is not None and self.cache.paint(key):
+            self.from_snapshot = True
+            self._state("connecting")
+
+    def _server_found(self, url: str) -> None:
+        """Discovery found `url`: remember it; a snapshot of another address goes."""
+        if url != self.last_url and self._remember_url is not None:
+            self._remember_url(url)
+        if self.from_snapshot and url != self.last_url:
+            self.from_snapshot = False
+            self.store.apply_summaries(())
+        self.last_url = url
 
     # -- connecting ------------------------------------------------------------------------------
 
     def start(self, listener: MessagePump) -> None:
         """Find a server (or start the demo), then run the live sync until the app exits."""
         self._listener = listener
+        self._paint_snapshot()
         self._app.run_worker(self._start(), group="connect", exclusive=True, exit_on_error=False)
 
     def retry(self, *, url: str | None = None, demo: DemoServer | None = None) -> None:
@@ -162,6 +209,8 @@ class Connection:
         if url is None and self.discover_hosts:
             self._state("connecting", source="looking for Pieces OS…")
             url = await discover()
+            if url is not None:
+                self._server_found(url)
         if url is None:
             self._lost("No Pieces OS answered on this machine.")
             return
@@ -211,12 +260,10 @@ class Connection:
                 return
 
     async def _sync(self, client: PiecesClient) -> None:
-        """Check the server answers, then keep the store in step with it until the app exits."""
-        try:
-            await client.health()
-        except PiecesError as error:
-            self._lost(f"No answer from {client.base_url}: {error}")
-            return
+        """Keep the store in step with the server until the app exits. The health check runs
+        beside the stream's connect and the bulk load, not before them (one round trip less
+        before the list); if it fails, everything stops and the app offers its choices."""
+        health = asyncio.create_task(client.health())
         timings = self.timings
         stream = IdentifierStream(
             client.base_url,
@@ -237,12 +284,23 @@ class Connection:
         running = asyncio.create_task(synchronizer.run())
         loaded = asyncio.create_task(synchronizer.loaded.wait())
         try:
+            try:
+                await health
+            except PiecesError as error:
+                self._lost(f"No answer from {client.base_url}: {error}")
+                return
             await asyncio.wait({running, loaded}, return_when=asyncio.FIRST_COMPLETED)
             if loaded.done():
                 self._loaded = True
+                self.from_snapshot = False
+                self._state(self._state_now)
                 self._post(StoreChanged())
+                key = self.cache_key()
+                if key is not None:
+                    self.cache.changed(key)
             await running
         finally:
+            health.cancel()
             loaded.cancel()
             running.cancel()
 
@@ -256,6 +314,11 @@ class Connection:
         log.warning("sync: %s", error)
 
     async def aclose(self) -> None:
+        key = self.cache_key()
+        if key is not None and self.loaded:
+            self.cache.save_now(key)
+        else:
+            self.cache.cancel()
         if self.client is not None:
             await self.client.aclose()
         if self.demo is not None:

@@ -41,6 +41,11 @@ class DemoServer:
         self._server: EmbeddedServer | None = None
 
     @property
+    def db_path(self) -> Path | None:
+        """The database file given (None: a temporary one, new every run)."""
+        return self._db_path
+
+    @property
     def url(self) -> str | None:
         return self._server.url if self._server is not None else None
 

@@ -72,3 +72,9 @@ def server(make_server: Callable[..., EmbeddedServer]) -> EmbeddedServer:
 @pytest.fixture
 def demo_server(make_server: Callable[..., EmbeddedServer]) -> EmbeddedServer:
     return make_server(demo=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own XDG cache: list snapshots never leak between tests (nor into ~/.cache)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

@@ -35,6 +35,7 @@ from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.filter_field import FilterField
 from pieces_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class MainScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="/ filter by name", id="filter")
+                yield FilterField(placeholder="/ filter by name", id="filter")
                 yield ConversationList(id="conversations", now=self._now)
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
@@ -170,11 +171,14 @@ class MainScreen(Screen[None]):
         if changes.loaded and not len(self.store):
             self._show_placeholder()
         pane = self.pane
+        open_id = pane.conversation_id
+        if changes.loaded and pane.mode == "open" and open_id and not self.detail.conversation_id:
+            self._open(open_id)  # opened from the saved list before there was a client
+            return
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
                 self._open(listing.highlighted_id)
             return
-        open_id = pane.conversation_id
         if open_id is None or open_id not in changes.ids or pane.mode == "settling":
             return
         if open_id in changes.removed:
@@ -339,6 +343,12 @@ class MainScreen(Screen[None]):
             return
         try:
             self.store.upsert(await client.rename_conversation(conversation_id, new_name))
+        except NotFound as error:
+            # Deleted elsewhere (or a row of the saved list the server no longer has).
+            self.notify(
+                f"Could not rename: it was already deleted elsewhere ({error})", severity="warning"
+            )
+            self.store.remove(conversation_id)
         except PiecesError as error:
             self.notify(f"Could not rename: {error}", severity="error")
 

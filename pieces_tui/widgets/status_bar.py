@@ -21,6 +21,7 @@ class StatusBar(Widget):
 
     STATE_LABELS = {
         "connecting": ("◌ connecting", "$warning"),
+        "syncing": ("● syncing", "$warning"),
         "live": ("● live", "$success"),
         "reconnecting": ("◌ reconnecting", "$warning"),
         "offline": ("✕ offline", "$error"),

@@ -150,3 +150,25 @@ def test_help_screen(snap_compare, demo_server, make_app) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_filter_field_typed_past_its_width(snap_compare, demo_server, make_app) -> None:
+    # The filter field sets its virtual size without a relayout (widgets/filter_field.py): text
+    # longer than the field still scrolls with the cursor, at the narrow and a wide size.
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"no such conversation about anything at all here")
+        await pilot.pause()
+        await still(pilot)
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_filter_field_wide(snap_compare, demo_server, make_app) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"rust", "backspace", "s")
+        await pilot.pause()
+        await still(pilot)
+
+    assert snap_compare(make_app(demo_server.url), terminal_size=(200, 60), run_before=run_before)

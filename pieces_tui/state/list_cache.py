@@ -1,0 +1,111 @@
+"""The list snapshot at work: paint the store from it at start, save it when the list settles.
+
+`ListCache` ties one `ConversationStore` to the snapshot files of `pieces_tui.state.snapshot`:
+
+- `paint(key)` fills the store from the snapshot saved for `key` (a Pieces OS address) and says
+  whether it did. The caller shows the list as not yet live until the server's list replaces it.
+- `changed(key)` is called after every store change once the store holds the server's list: the
+  save runs `quiet` seconds after the last change (bursts cost one write), on a worker thread,
+  from an immutable copy of the rows (summaries are never mutated, so the copy is safe to read
+  there).
+- `save_now(key)` writes at once (on exit), in the calling thread.
+
+A disabled cache (`--no-cache`, or `"list_cache": false` in the config) does nothing at all.
+Failures to write are logged, never raised: the cache is a convenience. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from pieces_tui.state.snapshot import load_snapshot, save_snapshot
+from pieces_tui.state.store import ConversationStore, ConversationSummary
+
+__all__ = ["ListCache"]
+
+log = logging.getLogger(__name__)
+
+QUIET = 2.0
+"""Seconds without a store change before the snapshot is written."""
+
+
+class ListCache:
+    def __init__(
+        self,
+        store: ConversationStore,
+        folder: Path | None,
+        *,
+        quiet: float = QUIET,
+    ) -> None:
+        self.store = store
+        self.folder = folder
+        """Where the snapshots live; None: the cache is off."""
+        self.quiet = quiet
+        self.saves = 0
+        """How many snapshots were written (for tests and benchmarks)."""
+        self._pending: asyncio.TimerHandle | None = None
+        self._writing: asyncio.Task[None] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def paint(self, key: str) -> bool:
+        """Fill the store from the snapshot of `key`; False when there is none usable."""
+        if self.folder is None:
+            return False
+        rows = load_snapshot(key, self.folder)
+        if not rows:
+            return False
+        self.store.apply_summaries(rows)
+        return True
+
+    def changed(self, key: str) -> None:
+        """The store holds the server's list and changed: save once it has been quiet."""
+        if self.folder is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not in the app's loop (a store driven by hand): nothing to schedule on
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.quiet, self._start_write, key)
+
+    def _start_write(self, key: str) -> None:
+        self._pending = None
+        if self._writing is not None and not self._writing.done():
+            self.changed(key)  # one write at a time: try again after another quiet spell
+            return
+        self._writing = asyncio.get_running_loop().create_task(self._write(key))
+
+    async def _write(self, key: str) -> None:
+        rows = self.store.ordered()  # an immutable copy, taken on the loop
+        await asyncio.to_thread(self._save, key, rows)
+
+    def save_now(self, key: str) -> None:
+        """Write at once (and drop a pending debounced write)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if self.folder is not None:
+            self._save(key, self.store.ordered())
+
+    def cancel(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _save(self, key: str, rows: Sequence[ConversationSummary]) -> None:
+        folder = self.folder
+        if folder is None:
+            return
+        try:
+            save_snapshot(key, rows, folder)
+        except (OSError, ValueError) as error:
+            log.warning("list snapshot for %s not saved: %s", key, error)
+            return
+        self.saves += 1
