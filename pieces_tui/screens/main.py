@@ -25,9 +25,10 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from pieces_tui.client import NotFound, PiecesClient, PiecesError
-from pieces_tui.connection import Connection, ConnectionChanged, StoreChanged
-from pieces_tui.detail_loader import load_detail, message_fetcher
+from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, StoreChanged
+from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
+from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversationScreen
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
 NO_MATCH = "No conversation matches the filter."
+LOADING = "Loading conversations…"
 
 # Past this many changed rows, replacing the list wholesale is cheaper than patching it.
 BULK_CHANGE = 256
@@ -79,6 +81,7 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "back_to_list", "Back", show=False),
+        Binding("ctrl+r", "reload", "Reload the list", show=False),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
@@ -123,7 +126,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.conversation_list.focus()
-        self.detail.show_placeholder("Loading conversations…")
+        self.detail.show_placeholder(LOADING)
 
     @property
     def client(self) -> PiecesClient | None:
@@ -142,6 +145,16 @@ class MainScreen(Screen[None]):
         self.connection_detail = event.detail
         if event.source is not None:
             self.source = event.source
+        open_id = self.pane.conversation_id if self.pane.mode == "open" else None
+        if event.state == "live" and self.detail.failed and open_id is not None:
+            self._open(open_id)  # it failed while the server was away: heal
+
+    @on(LoadTrouble)
+    def _load_trouble(self, event: LoadTrouble) -> None:
+        """The bulk load keeps failing (or no longer does): say why instead of "Loading"."""
+        if self.pane.mode == "empty" and not self.connection.loaded:
+            problem = event.problem
+            self.detail.show_placeholder(clean_line(problem.message) if problem else LOADING)
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
@@ -159,8 +172,8 @@ class MainScreen(Screen[None]):
                     listing.upsert_row(summary)
         if changes.ids or changes.loaded:
             self._update_count()
-        if changes.loaded and not len(self.store):
-            self._show_placeholder()
+        if changes.loaded and listing.highlighted_id is None:
+            self._show_placeholder()  # nothing at all, or a filter typed early hides it all
         pane = self.pane
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
@@ -258,7 +271,7 @@ class MainScreen(Screen[None]):
             self.detail.show_error(conversation_id, "This conversation was deleted.")
             return
         except PiecesError as error:
-            self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
+            self.detail.show_error(conversation_id, failure_text(error, client.base_url))
             return
         self.detail.show_conversation(view, message_fetcher(client))
 
@@ -393,6 +406,11 @@ class MainScreen(Screen[None]):
             listing.focus()
         elif self.focused is not listing:
             listing.focus()
+
+    def action_reload(self) -> None:
+        """Load the list again now when it failed to load (it also retries by itself)."""
+        if not self.connection.reload():
+            self.notify("The list is already loaded and kept live.")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.help_sections()))
