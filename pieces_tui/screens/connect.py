@@ -54,7 +54,7 @@ class ConnectScreen(Screen[ConnectChoice]):
         Binding("d", "choose('demo')", "Open demo"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
-        Binding("escape", "leave_url", "Back", show=False),
+        Binding("escape", "leave_url", "Leave the URL box", show=False),
     ]
 
     def __init__(self, problem: ConnectProblem) -> None:
@@ -67,7 +67,10 @@ class ConnectScreen(Screen[ConnectChoice]):
             yield Label(Content(clean_line(problem.title)), id="title", classes="dialog-title")
             with VerticalScroll(id="connect-body"):
                 yield from self._body()
-            yield Input(value=problem.url or "", placeholder=EXAMPLE, id="url")
+            # Keys typed after `u` or `/` edit the URL shown (select-on-focus would drop it).
+            yield Input(
+                value=problem.url or "", placeholder=EXAMPLE, id="url", select_on_focus=False
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Retry", id="retry", variant="primary")
                 yield Button("Connect to URL", id="connect-url")
@@ -127,7 +130,7 @@ class ConnectScreen(Screen[ConnectChoice]):
         self.query_one("#retry", Button).focus()
 
     def action_help(self) -> None:
-        rows = [*binding_rows(self.BINDINGS), ("esc", "Leave the URL box"), ("tab", "Next")]
+        rows = [*binding_rows(self.BINDINGS), ("tab", "Next button or box")]
         self.app.push_screen(HelpScreen([("Pieces OS not found", rows)]))
 
     @on(Button.Pressed, "#retry")
