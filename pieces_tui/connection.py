@@ -31,7 +31,7 @@ from pieces_tui.client import (
 )
 from pieces_tui.config import Timings
 from pieces_tui.demo_runner import DemoUnavailable
-from pieces_tui.state.problems import LoadProblem, human_error, log_detail, why
+from pieces_tui.state.problems import LoadProblem, human_error, log_detail, sentence, why
 from pieces_tui.state.store import ConversationStore, StoreChange
 from pieces_tui.state.sync import Synchronizer
 
@@ -329,7 +329,7 @@ class Connection:
         except PiecesError as error:
             log_detail("health check", error, client.base_url)
             self._lost(
-                f"No answer at that address: {why(error)}",
+                sentence(why(error)),
                 title="No Pieces OS at this address",
                 source=client.base_url,
             )

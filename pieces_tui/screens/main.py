@@ -33,6 +33,7 @@ from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.state.problems import human_error
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.status_bar import StatusBar
@@ -325,7 +326,7 @@ class MainScreen(Screen[None]):
             else:
                 created = await client.create_conversation(name=request.name)
         except PiecesError as error:
-            self.notify(f"Could not create the conversation: {error}", severity="error")
+            self.notify(human_error("Could not create the conversation", error), severity="error")
             return
         # The stream announces it too; upserting now makes it show without waiting for that.
         self.store.upsert(created)
@@ -345,7 +346,7 @@ class MainScreen(Screen[None]):
         try:
             self.store.upsert(await client.rename_conversation(conversation_id, new_name))
         except PiecesError as error:
-            self.notify(f"Could not rename: {error}", severity="error")
+            self.notify(human_error("Could not rename", error), severity="error")
 
     @work(group="writes", exit_on_error=False)
     async def action_delete_conversation(self) -> None:
@@ -366,7 +367,7 @@ class MainScreen(Screen[None]):
             self.notify("This conversation was already deleted elsewhere.", title="Deleted")
         except PiecesError as error:
             self._expect_removal(conversation_id, expected=False)
-            self.notify(f"Could not delete: {error}", severity="error")
+            self.notify(human_error("Could not delete", error), severity="error")
             return
         self.store.remove(conversation_id)
         self._store_changed()  # while the pane still expects it

@@ -11,6 +11,7 @@ own text, the URL) goes to the log, where `log_detail` puts it.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from pieces_tui.client.compat import TESTED_RANGE
@@ -23,9 +24,12 @@ from pieces_tui.client.errors import (
     UpdateRequired,
 )
 
-__all__ = ["LoadProblem", "human_error", "log_detail", "why"]
+__all__ = ["LoadProblem", "human_error", "log_detail", "sentence", "why"]
 
 log = logging.getLogger(__name__)
+
+_WAITED = re.compile(r"did not answer .* within (\d+(?:\.\d+)?) s")
+"""How the client words a timeout (`PiecesUnavailable`): the wait is worth repeating."""
 
 _MAX_REASON = 160
 """Characters of a server's own reason shown at most (the log has all of it)."""
@@ -44,7 +48,13 @@ def why(error: PiecesError, *, version: str | None = None) -> str:
             )
         return UpdateRequired.notice
     if isinstance(error, PiecesUnavailable):
-        return "Pieces OS did not answer (not running, or too slow): check that it is running."
+        waited = _WAITED.search(str(error))
+        if waited is not None:
+            return (
+                f"Pieces OS did not answer within {waited.group(1)} s (busy or stuck): "
+                "try again, or restart it."
+            )
+        return "cannot reach Pieces OS (nothing answers there): check that it is running."
     if isinstance(error, ServerError):
         reason = _first_line(error.text)
         if reason:
@@ -56,6 +66,11 @@ def why(error: PiecesError, *, version: str | None = None) -> str:
             "check the address."
         )
     return "an unexpected error: see the log."
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalised, to stand alone."""
+    return text[:1].upper() + text[1:]
 
 
 def human_error(what: str, error: PiecesError, *, version: str | None = None) -> str:

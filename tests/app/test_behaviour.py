@@ -257,7 +257,7 @@ async def test_no_server_offers_retry_url_and_demo(unused_url, make_app) -> None
         await wait_until(pilot, lambda: connect_screen_ready(app))
         assert app.main_screen.status.state == "offline"
         reason = str(app.screen.query_one("#reason", Static).visual)
-        assert "No answer at that address" in reason and unused_url not in reason
+        assert "Cannot reach Pieces OS" in reason and unused_url not in reason
 
 
 async def test_no_server_then_open_demo(unused_url, make_app) -> None:
