@@ -21,11 +21,11 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from pieces_tui.config import Settings, Timings
-from pieces_tui.connection import Connection, ConnectionLost
+from pieces_tui.connection import Connection, ConnectionLost, ServerNotice
 from pieces_tui.demo_runner import DemoServer
 from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
-from pieces_tui.screens.connect import ConnectChoice, ConnectScreen
+from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
 from pieces_tui.screens.main import MainScreen
 from pieces_tui.timefmt import utc_now
 
@@ -114,8 +114,18 @@ class PiecesApp(App[None]):
 
     @on(ConnectionLost)
     def _connection_lost(self, event: ConnectionLost) -> None:
-        screen = ConnectScreen(f"{event.reason} Trying again by itself…", event.looked_at)
+        problem = ConnectProblem(
+            event.title,
+            f"{event.reason} Trying again by itself…" if event.retrying else event.reason,
+            event.looked_at,
+            url=event.url,
+            rejected=event.rejected,
+            choices=event.choices,
+        )
+        screen = ConnectScreen(problem)
         self.push_screen(screen, self._connect_choice)
+        if not event.retrying:
+            return
 
         def answered() -> bool:
             if screen is not self.screen:
@@ -124,6 +134,10 @@ class PiecesApp(App[None]):
             return True
 
         self.connection.knock(answered)
+
+    @on(ServerNotice)
+    def _server_notice(self, event: ServerNotice) -> None:
+        self.notify(event.text, title="Pieces OS version", severity="warning", timeout=20)
 
     def _connect_choice(self, choice: ConnectChoice | None) -> None:
         self.connection.stop_knocking()

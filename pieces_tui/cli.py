@@ -104,7 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--db and --seed only apply with --demo")
     if options.seed < 0:
         parser.error("--seed must be zero or more")
-    url = options.url.rstrip("/") if options.url else None
+    url = None
+    if options.url is not None:
+        from pieces_tui.urls import check_url, normal_url
+
+        problem = check_url(options.url)
+        if problem is not None:
+            parser.error(f"--url: {problem}")
+        url = normal_url(options.url)
     app = create_app(
         url=url,
         demo=options.demo,

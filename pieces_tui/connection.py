@@ -21,9 +21,18 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from pieces_tui.client import IdentifierStream, PiecesClient, PiecesError, StreamState, discover
+from pieces_tui.client import (
+    IdentifierStream,
+    PiecesClient,
+    PiecesError,
+    SignedOut,
+    StreamState,
+    find_server,
+)
 from pieces_tui.config import Timings
+from pieces_tui.demo_runner import DemoUnavailable
 from pieces_tui.state.list_cache import ListCache
+from pieces_tui.state.problems import LoadProblem, human_error, log_detail, sentence, why
 from pieces_tui.state.store import ConversationStore, StoreChange
 from pieces_tui.state.sync import Synchronizer
 
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
 
     from textual.app import App
 
+    from pieces_tui.client import Discovery
     from pieces_tui.demo_runner import DemoServer
 
 log = logging.getLogger(__name__)
@@ -72,12 +82,51 @@ class ConnectionChanged(Message):
 
 
 class ConnectionLost(Message):
-    """No server answered; `reason` says why. The app offers choices (retry, URL, demo)."""
+    """No server answered; `reason` says why. The app offers choices (retry, URL, demo).
 
-    def __init__(self, reason: str, looked_at: str) -> None:
+    `title`: the headline ("Pieces OS is not running" only when nothing answered at all);
+    `looked_at`: where we looked; `url`: the address that failed, when one was given;
+    `rejected`: what answered but was not Pieces OS, one line each ("127.0.0.1:39300: health
+    answers HTML: not Pieces OS"); `choices`: what the user can do, when the cause says (an
+    unusable demo database)."""
+
+    def __init__(
+        self,
+        reason: str,
+        looked_at: str,
+        *,
+        title: str = "Pieces OS is not running",
+        url: str | None = None,
+        rejected: tuple[str, ...] = (),
+        choices: tuple[str, ...] = (),
+        retrying: bool = True,
+    ) -> None:
         super().__init__()
+        self.retrying = retrying
+        """False when knocking cannot help (the demo cannot start): only the user can act."""
         self.reason = reason
         self.looked_at = looked_at
+        self.title = title
+        self.url = url
+        self.rejected = rejected
+        self.choices = choices
+
+
+class LoadTrouble(Message):
+    """The bulk load keeps failing (`problem`), or it no longer does (`problem` is None)."""
+
+    def __init__(self, problem: LoadProblem | None) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class ServerNotice(Message):
+    """(To the app.) What the user should know about the server that does not stop us (a
+    version outside the tested range)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class Connection:
@@ -119,6 +168,13 @@ class Connection:
         self.from_snapshot = False
         """True while the store holds the saved list, not yet the server's."""
         self._state_now = "connecting"
+        self._load_failures = 0
+        self.version: str | None = None
+        """What the server says its version is (None until asked)."""
+        self.discovery: Discovery | None = None
+        """How the last discovery went (None when the URL was given or it did not run)."""
+        self.problem: LoadProblem | None = None
+        """Why the bulk load keeps failing; None when it does not."""
         self.store.subscribe(self._store_changed)
 
     # -- what the UI reads -----------------------------------------------------------------------
@@ -205,12 +261,27 @@ class Connection:
         url = self.url
         if url is None and self.demo is not None:
             self._state("connecting", source="starting demo server…")
-            url = await self.demo.start()
+            try:
+                url = await self.demo.start()
+            except DemoUnavailable as error:
+                log.warning("demo server: %s", error.reason)
+                self._lost(
+                    error.reason,
+                    title="The demo cannot start",
+                    source="demo server",
+                    choices=error.choices,
+                    retrying=False,
+                    looked_at="",
+                )
+                return
         if url is None and self.discover_hosts:
             self._state("connecting", source="looking for Pieces OS…")
-            url = await discover()
-            if url is not None:
-                self._server_found(url)
+            self.discovery = discovery = await find_server()
+            url = discovery.url
+            if url is None:
+                self._lost_discovery(discovery)
+                return
+            self._server_found(url)
         if url is None:
             self._lost("No Pieces OS answered on this machine.")
             return
@@ -218,14 +289,54 @@ class Connection:
         if self.client is not None:
             await self.client.aclose()
         self.client = PiecesClient(url, timeout=self.timings.request_timeout)
-        self._state("connecting", source=url if self.demo is None else f"demo server {url}")
+        self._state("connecting", source=self._source(url))
         self._app.run_worker(
             self._sync(self.client), group="sync", exclusive=True, exit_on_error=False
         )
 
-    def _lost(self, reason: str) -> None:
-        self._state("offline")
-        self._app.post_message(ConnectionLost(reason, self.url or LOOKED_AT))
+    def _source(self, url: str) -> str:
+        if self.demo is not None:
+            return f"demo server {url}"
+        discovery = self.discovery
+        if discovery is not None and discovery.url == url:
+            return discovery.summary
+        return url
+
+    def _lost_discovery(self, discovery: Discovery) -> None:
+        rejected = tuple(f"{c.url}: {c.reason}" for c in discovery.rejected)
+        if rejected:
+            self._lost(
+                "Something answers on this machine, but not as Pieces OS does.",
+                title="No Pieces OS found",
+                source="no Pieces OS found",
+                rejected=rejected,
+            )
+        else:
+            self._lost("Nothing answered on this machine.", source="no Pieces OS found")
+
+    def _lost(
+        self,
+        reason: str,
+        *,
+        title: str = "Pieces OS is not running",
+        source: str | None = None,
+        rejected: tuple[str, ...] = (),
+        choices: tuple[str, ...] = (),
+        retrying: bool = True,
+        looked_at: str | None = None,
+    ) -> None:
+        self._state("offline", source=source)
+        self._app.post_message(
+            ConnectionLost(
+                reason,
+                (self.url or LOOKED_AT) if looked_at is None else looked_at,
+                title=title,
+                url=self.url,
+                rejected=rejected,
+                choices=choices,
+                retrying=retrying,
+            )
+        )
 
     def knock(self, answered: Callable[[], bool]) -> None:
         """Keep asking (with backoff) until a server answers, then call `answered()`; when it
@@ -242,7 +353,7 @@ class Connection:
         timings = self.timings
         delay = timings.retry_delay
         while True:
-            self._state("offline", f"next try in {delay:.1f} s")
+            self._state("offline", f"next try in {delay:.0f} s" if delay >= 1 else "")
             await asyncio.sleep(delay)
             delay = min(timings.retry_cap, delay * 2)
             if self.url is not None:
@@ -253,17 +364,19 @@ class Connection:
                         continue
             elif not self.discover_hosts:
                 return  # nowhere to look: only the user can say where
-            elif await discover() is None:
+            elif (await find_server()).url is None:
                 continue
             if answered():
                 self._state("offline")
                 return
 
     async def _sync(self, client: PiecesClient) -> None:
-        """Keep the store in step with the server until the app exits. The health check runs
-        beside the stream's connect and the bulk load, not before them (one round trip less
-        before the list); if it fails, everything stops and the app offers its choices."""
+        """Keep the store in step with the server until the app exits. The health check (and
+        the version check) run beside the stream's connect and the bulk load, not before them
+        (one round trip less before the list); if health fails, everything stops and the app
+        offers its choices."""
         health = asyncio.create_task(client.health())
+        version = asyncio.create_task(self._check_version(client))
         timings = self.timings
         stream = IdentifierStream(
             client.base_url,
@@ -287,13 +400,22 @@ class Connection:
             try:
                 await health
             except PiecesError as error:
-                self._lost(f"No answer from {client.base_url}: {error}")
+                log_detail("health check", error, client.base_url)
+                self._lost(
+                    sentence(why(error)),
+                    title="No Pieces OS at this address",
+                    source=client.base_url,
+                )
                 return
             await asyncio.wait({running, loaded}, return_when=asyncio.FIRST_COMPLETED)
             if loaded.done():
                 self._loaded = True
                 self.from_snapshot = False
                 self._state(self._state_now)
+                self._load_failures = 0
+                if self.problem is not None:
+                    self.problem = None
+                    self._post(LoadTrouble(None))
                 self._post(StoreChanged())
                 key = self.cache_key()
                 if key is not None:
@@ -301,17 +423,53 @@ class Connection:
             await running
         finally:
             health.cancel()
+            version.cancel()
             loaded.cancel()
             running.cancel()
 
+    async def _check_version(self, client: PiecesClient) -> None:
+        try:
+            check = await client.check_version()
+        except PiecesError as error:
+            log_detail("version check", error, client.base_url)
+            return
+        self.version = check.version
+        if not check.supported:
+            log.warning("version check: %s", check.notice)
+            self._app.post_message(ServerNotice(check.notice))
+
+    def reload(self) -> bool:
+        """Load the list again now (the user asked), instead of waiting for the next retry;
+        False when there is nothing to reload (loaded already, or not connected)."""
+        synchronizer = self.synchronizer
+        if synchronizer is None or self.loaded:
+            return False
+        self._app.run_worker(
+            synchronizer.resync(), group="reload", exclusive=True, exit_on_error=False
+        )
+        return True
+
     def _stream_state(self, state: StreamState) -> None:
-        detail = ""
-        if state.state in ("reconnecting", "offline"):
-            detail = f"attempt {state.attempt}, next in {state.delay:.1f} s"
-        self._state(state.state, detail)
+        self._state(*stream_words(state))
+        if state.status == 401 and not self.loaded:
+            self._load_failed(SignedOut(401, ""))
 
     def _sync_error(self, error: PiecesError) -> None:
-        log.warning("sync: %s", error)
+        log_detail("sync", error, self.url)
+        if not self.loaded:
+            self._load_failed(error)
+
+    def _load_failed(self, error: PiecesError) -> None:
+        signed_out = isinstance(error, SignedOut)
+        if not signed_out:
+            self._load_failures += 1
+        text = human_error("Could not load the conversations", error, version=self.version)
+        if signed_out:
+            text = why(error)
+        problem = LoadProblem(text, max(1, self._load_failures), signed_out=signed_out)
+        if problem != self.problem:
+            self.problem = problem
+            self._post(LoadTrouble(problem))
 
     async def aclose(self) -> None:
         key = self.cache_key()
@@ -323,3 +481,17 @@ class Connection:
             await self.client.aclose()
         if self.demo is not None:
             await self.demo.stop()
+
+
+def stream_words(state: StreamState) -> tuple[str, str]:
+    """The status bar's state and detail for a stream state, honest about what is happening:
+    "connecting (attempt 3)" while an open is pending, "reconnecting (next attempt in 2 s)"
+    while waiting, "offline" only after several attempts in a row failed to open."""
+    if state.status == 401 and state.state != "live":
+        return "signed out", ""  # the pane says what to do; the bar keeps room for the count
+    if state.state == "connecting":
+        return "connecting", f"attempt {state.attempt}" if state.attempt else ""
+    if state.state in ("reconnecting", "offline"):
+        wait = f"{state.delay:.0f} s" if state.delay >= 1 else "a moment"
+        return state.state, f"attempt {state.attempt} in {wait}"
+    return state.state, ""

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TypeVar
 
-from pieces_tui.client import NotFound, PiecesClient
+from pieces_tui.client import NotFound, PiecesClient, PiecesError
 from pieces_tui.client.models import (
     Annotation,
     Asset,
@@ -22,15 +22,24 @@ from pieces_tui.client.models import (
     Website,
 )
 from pieces_tui.sanitize import clean_name
+from pieces_tui.state.problems import human_error, log_detail
 from pieces_tui.widgets.detail import FETCH_BATCH, ConversationView, MessageFetcher, MessageView
 
-__all__ = ["BULK_MESSAGES", "conversation_view", "load_detail", "message_fetcher"]
+__all__ = ["BULK_MESSAGES", "conversation_view", "failure_text", "load_detail", "message_fetcher"]
 
 _T = TypeVar("_T")
 
 # Up to this many messages, one GET /conversation/{id}/messages is cheaper than a request per
 # message shown (embedded server, 2 cores: all of 200 messages in 31 ms; 12 one by one in 93 ms).
 BULK_MESSAGES = 400
+
+
+def failure_text(error: PiecesError, url: str) -> str:
+    """What the pane says when a conversation failed to load (the detail goes to the log); it
+    reloads by itself once the connection is live again."""
+    what = "Could not load this conversation"
+    log_detail(what, error, url)
+    return f"{human_error(what, error)} It reloads once Pieces OS is back."
 
 
 async def load_detail(

@@ -1,19 +1,29 @@
-"""Shown when no Pieces OS answers: retry, enter a URL, or open the embedded demo."""
+"""Shown when no Pieces OS answers: retry, enter a URL, or open the embedded demo.
+
+It has its own keys (its footer and `?` list only them), says which addresses answered and why
+each was not Pieces OS, and offers the URL that failed in the URL box so it can be corrected.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label
 
 from pieces_tui.sanitize import clean_line
+from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.urls import EXAMPLE, check_url, normal_url
+
+MAX_REJECTED = 4
+"""Addresses that answered but not as Pieces OS, listed at most (the rest are counted)."""
 
 
 @dataclass(frozen=True)
@@ -22,46 +32,106 @@ class ConnectChoice:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class ConnectProblem:
+    """What the screen says: the headline, why, where we looked, what else answered (one
+    line per address) and, when the cause says, what the user can do."""
+
+    title: str
+    reason: str
+    looked_at: str
+    url: str | None = None
+    rejected: Sequence[str] = ()
+    choices: Sequence[str] = ()
+
+
 class ConnectScreen(Screen[ConnectChoice]):
     """A full screen: there is nothing else to show until we have a server."""
 
     BINDINGS = [
         Binding("r", "choose('retry')", "Retry"),
-        Binding("u", "focus_url", "Enter URL"),
+        Binding("u,slash", "focus_url", "Enter URL", key_display="u"),
         Binding("d", "choose('demo')", "Open demo"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
+        Binding("escape", "leave_url", "Leave the URL box", show=False),
     ]
 
-    def __init__(self, reason: str, looked_at: str) -> None:
+    def __init__(self, problem: ConnectProblem) -> None:
         super().__init__()
-        self._reason = clean_line(reason)
-        self._looked_at = looked_at
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
+        problem = self.problem
         with Vertical(id="connect", classes="dialog"):
-            yield Label("Pieces OS is not running", classes="dialog-title")
-            yield Label(Content(self._reason), id="reason", classes="dialog-body")
-            yield Label(Content(f"Looked at {self._looked_at}"), classes="dialog-hint")
-            yield Label(
-                "Start Pieces OS and retry, point pieces-tui at another address, "
-                "or explore the embedded demo server.",
-                classes="dialog-body",
+            yield Label(Content(clean_line(problem.title)), id="title", classes="dialog-title")
+            with VerticalScroll(id="connect-body"):
+                yield from self._body()
+            # Keys typed after `u` or `/` edit the URL shown (select-on-focus would drop it).
+            yield Input(
+                value=problem.url or "", placeholder=EXAMPLE, id="url", select_on_focus=False
             )
-            yield Input(placeholder="http://127.0.0.1:39300", id="url")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Retry", id="retry", variant="primary")
                 yield Button("Connect to URL", id="connect-url")
                 yield Button("Open demo", id="demo", variant="success")
         yield Footer()
 
+    def _body(self) -> ComposeResult:
+        problem = self.problem
+        yield Label(Content(clean_line(problem.reason)), id="reason", classes="dialog-body")
+        if problem.looked_at:
+            yield Label(
+                Content(f"Looked at {clean_line(problem.looked_at)}"),
+                id="looked-at",
+                classes="dialog-hint",
+            )
+        if problem.rejected:
+            yield Label(Content(self._rejected_text()), id="rejected", classes="dialog-hint")
+        if problem.choices:
+            lines = [f"• {clean_line(choice)}" for choice in problem.choices]
+            yield Label(
+                Content("\n".join(["You can:", *lines])), id="choices", classes="dialog-body"
+            )
+        else:
+            yield Label(
+                "Start Pieces OS and retry, point pieces-tui at another address, "
+                "or explore the embedded demo server.",
+                classes="dialog-body",
+            )
+
+    def _rejected_text(self) -> str:
+        rejected = self.problem.rejected
+        lines = [f"• {clean_line(line)}" for line in rejected[:MAX_REJECTED]]
+        if len(rejected) > MAX_REJECTED:
+            lines.append(f"• and {len(rejected) - MAX_REJECTED} more (see the log)")
+        return "\n".join(["Answered, but not as Pieces OS does:", *lines])
+
     def on_mount(self) -> None:
         self.query_one("#retry", Button).focus()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Keep the URL box and the buttons on screen: the explanation scrolls instead (the
+        title, the box, the buttons, the borders and the footer take 17 rows)."""
+        self.query_one("#connect-body").styles.max_height = max(3, self.size.height - 17)
 
     async def action_choose(self, action: Literal["retry", "demo"]) -> None:
         await self.dismiss(ConnectChoice(action))
 
     def action_focus_url(self) -> None:
-        self.query_one("#url", Input).focus()
+        # At once, not via `focus()` (queued behind pending keys): what is typed next lands there.
+        self.set_focus(self.query_one("#url", Input))
+
+    def action_leave_url(self) -> None:
+        self.query_one("#retry", Button).focus()
+
+    def action_help(self) -> None:
+        rows = [*binding_rows(self.BINDINGS), ("tab", "Next button or box")]
+        self.app.push_screen(HelpScreen([("Pieces OS not found", rows)]))
 
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
@@ -74,9 +144,10 @@ class ConnectScreen(Screen[ConnectChoice]):
     @on(Input.Submitted, "#url")
     @on(Button.Pressed, "#connect-url")
     def _connect_url(self) -> None:
-        url = self.query_one("#url", Input).value.strip()
-        if not url.startswith(("http://", "https://")):
-            self.notify("Enter a URL such as http://127.0.0.1:39300", severity="warning")
-            self.query_one("#url", Input).focus()
+        field = self.query_one("#url", Input)
+        problem = check_url(field.value)
+        if problem is not None:
+            self.notify(problem, severity="warning")
+            self.set_focus(field)
             return
-        self.dismiss(ConnectChoice("url", url.rstrip("/")))
+        self.dismiss(ConnectChoice("url", normal_url(field.value)))

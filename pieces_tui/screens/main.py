@@ -25,14 +25,16 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from pieces_tui.client import NotFound, PiecesClient, PiecesError
-from pieces_tui.connection import Connection, ConnectionChanged, StoreChanged
-from pieces_tui.detail_loader import load_detail, message_fetcher
+from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, StoreChanged
+from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
+from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.state.problems import human_error
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.filter_field import FilterField
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
 NO_MATCH = "No conversation matches the filter."
+LOADING = "Loading conversations…"
 
 # Past this many changed rows, replacing the list wholesale is cheaper than patching it.
 BULK_CHANGE = 256
@@ -82,6 +85,7 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "back_to_list", "Back", show=False),
+        Binding("ctrl+r", "reload", "Reload the list", show=False),
     ]
 
     connection_state: reactive[str] = reactive("connecting")
@@ -132,7 +136,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.conversation_list.focus()
-        self.detail.show_placeholder("Loading conversations…")
+        self.detail.show_placeholder(LOADING)
 
     @property
     def client(self) -> PiecesClient | None:
@@ -151,6 +155,16 @@ class MainScreen(Screen[None]):
         self.connection_detail = event.detail
         if event.source is not None:
             self.source = event.source
+        open_id = self.pane.conversation_id if self.pane.mode == "open" else None
+        if event.state == "live" and self.detail.failed and open_id is not None:
+            self._open(open_id)  # it failed while the server was away: heal
+
+    @on(LoadTrouble)
+    def _load_trouble(self, event: LoadTrouble) -> None:
+        """The bulk load keeps failing (or no longer does): say why instead of "Loading"."""
+        if self.pane.mode == "empty" and not self.connection.loaded:
+            problem = event.problem
+            self.detail.show_placeholder(clean_line(problem.message) if problem else LOADING)
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
@@ -168,8 +182,8 @@ class MainScreen(Screen[None]):
                     listing.upsert_row(summary)
         if changes.ids or changes.loaded:
             self._update_count()
-        if changes.loaded and not len(self.store):
-            self._show_placeholder()
+        if changes.loaded and listing.highlighted_id is None:
+            self._show_placeholder()  # nothing at all, or a filter typed early hides it all
         pane = self.pane
         open_id = pane.conversation_id
         if changes.loaded and pane.mode == "open" and open_id and not self.detail.conversation_id:
@@ -270,7 +284,7 @@ class MainScreen(Screen[None]):
             self.detail.show_error(conversation_id, "This conversation was deleted.")
             return
         except PiecesError as error:
-            self.detail.show_error(conversation_id, f"Could not load this conversation: {error}")
+            self.detail.show_error(conversation_id, failure_text(error, client.base_url))
             return
         self.detail.show_conversation(view, message_fetcher(client))
 
@@ -324,7 +338,7 @@ class MainScreen(Screen[None]):
             else:
                 created = await client.create_conversation(name=request.name)
         except PiecesError as error:
-            self.notify(f"Could not create the conversation: {error}", severity="error")
+            self.notify(human_error("Could not create the conversation", error), severity="error")
             return
         # The stream announces it too; upserting now makes it show without waiting for that.
         self.store.upsert(created)
@@ -350,7 +364,7 @@ class MainScreen(Screen[None]):
             )
             self.store.remove(conversation_id)
         except PiecesError as error:
-            self.notify(f"Could not rename: {error}", severity="error")
+            self.notify(human_error("Could not rename", error), severity="error")
 
     @work(group="writes", exit_on_error=False)
     async def action_delete_conversation(self) -> None:
@@ -371,7 +385,7 @@ class MainScreen(Screen[None]):
             self.notify("This conversation was already deleted elsewhere.", title="Deleted")
         except PiecesError as error:
             self._expect_removal(conversation_id, expected=False)
-            self.notify(f"Could not delete: {error}", severity="error")
+            self.notify(human_error("Could not delete", error), severity="error")
             return
         self.store.remove(conversation_id)
         self._store_changed()  # while the pane still expects it
@@ -422,6 +436,11 @@ class MainScreen(Screen[None]):
             listing.focus()
         elif self.focused is not listing:
             listing.focus()
+
+    def action_reload(self) -> None:
+        """Load the list again now when it failed to load (it also retries by itself)."""
+        if not self.connection.reload():
+            self.notify("The list is already loaded and kept live.")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.help_sections()))

@@ -25,6 +25,7 @@ class StatusBar(Widget):
         "live": ("● live", "$success"),
         "reconnecting": ("◌ reconnecting", "$warning"),
         "offline": ("✕ offline", "$error"),
+        "signed out": ("◌ signed out", "$warning"),
     }
 
     def render(self) -> RenderResult:

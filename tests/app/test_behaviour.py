@@ -256,7 +256,8 @@ async def test_no_server_offers_retry_url_and_demo(unused_url, make_app) -> None
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: connect_screen_ready(app))
         assert app.main_screen.status.state == "offline"
-        assert "No answer from" in str(app.screen.query_one("#reason", Static).visual)
+        reason = str(app.screen.query_one("#reason", Static).visual)
+        assert "Cannot reach Pieces OS" in reason and unused_url not in reason
 
 
 async def test_no_server_then_open_demo(unused_url, make_app) -> None:
