@@ -30,8 +30,9 @@ from pieces_tui.detail_loader import load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
-from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.typeahead import hold_keys, keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.status_bar import StatusBar
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from pieces_tui.client.models import Conversation
     from pieces_tui.config import Timings
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
@@ -122,7 +124,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.conversation_list.focus()
+        keys_ready(self, self.conversation_list)  # keys typed while the app started go now
         self.detail.show_placeholder("Loading conversations…")
 
     @property
@@ -296,52 +298,69 @@ class MainScreen(Screen[None]):
             self.notify("Not connected to Pieces OS yet.", severity="warning")
         return self.client
 
-    @work(group="writes", exit_on_error=False)
-    async def action_new_conversation(self) -> None:
+    # Each dialog is pushed at once, in the action, with the keys typed after its key held for
+    # it (`hold_keys`); the dialog itself sends the request, so a failure keeps it open.
+
+    def action_new_conversation(self) -> None:
         client = self._connected()
         if client is None:
             return
-        request = await self.app.push_screen_wait(
-            NewConversationScreen(lambda: client.assets(transferables=True))
-        )
-        if request is None:
-            return
-        try:
+
+        async def create(request: NewConversation) -> None:
             if request.asset_id is not None:
                 created = await client.create_from_asset(request.asset_id, name=request.name)
             else:
                 created = await client.create_conversation(name=request.name)
-        except PiecesError as error:
-            self.notify(f"Could not create the conversation: {error}", severity="error")
-            return
+            self._created(created)
+
+        hold_keys(self.app)
+        self.app.push_screen(
+            NewConversationScreen(lambda: client.assets(transferables=True), create)
+        )
+
+    def _created(self, created: Conversation) -> None:
         # The stream announces it too; upserting now makes it show without waiting for that.
         self.store.upsert(created)
         self._store_changed()  # the list has the row now, so it can take the highlight
+        name = created.name or UNTITLED
         self.conversation_list.highlight(created.id)
+        if self.conversation_list.highlighted_id == created.id:
+            self.notify(f"Created “{name}”.", title="Created")
+        else:
+            self.notify(
+                f"Created “{name}”; the filter hides it (esc clears the filter).",
+                title="Created",
+            )
 
-    @work(group="writes", exit_on_error=False)
-    async def action_rename_conversation(self) -> None:
+    def action_rename_conversation(self) -> None:
         target = self._highlighted_target()
-        if target is None:
+        client = self._connected()
+        if target is None or client is None:
             return
         conversation_id, name = target
-        new_name = await self.app.push_screen_wait(RenameScreen(name))
-        client = self.client
-        if new_name is None or client is None:
-            return
-        try:
+
+        async def rename(new_name: str) -> None:
             self.store.upsert(await client.rename_conversation(conversation_id, new_name))
-        except PiecesError as error:
-            self.notify(f"Could not rename: {error}", severity="error")
+            self.notify(f"Renamed to “{new_name}”.", title="Renamed")
 
-    @work(group="writes", exit_on_error=False)
-    async def action_delete_conversation(self) -> None:
+        hold_keys(self.app)
+        self.app.push_screen(RenameScreen(name, rename))
+
+    def action_delete_conversation(self) -> None:
         target = self._highlighted_target()
         if target is None:
             return
         conversation_id, name = target
-        if not await self.app.push_screen_wait(ConfirmDeleteScreen(name or UNTITLED)):
-            return
+        hold_keys(self.app)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(conversation_id, name)
+
+        self.app.push_screen(ConfirmDeleteScreen(name or UNTITLED), answered)
+
+    @work(group="writes", exit_on_error=False)
+    async def _delete(self, conversation_id: str, name: str | None) -> None:
         client = self.client
         if client is None:
             return
@@ -355,6 +374,8 @@ class MainScreen(Screen[None]):
             self._expect_removal(conversation_id, expected=False)
             self.notify(f"Could not delete: {error}", severity="error")
             return
+        else:
+            self.notify(f"Deleted “{name or UNTITLED}”.", title="Deleted")
         self.store.remove(conversation_id)
         self._store_changed()  # while the pane still expects it
         self._expect_removal(conversation_id, expected=False)
