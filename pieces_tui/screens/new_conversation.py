@@ -87,7 +87,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
                 yield RadioButton("Blank", value=True, id="blank")
                 yield RadioButton("From an asset", id="from-asset")
             with Vertical(id="asset-picker"):
-                yield Input(placeholder="Search assets", id="asset-search")
+                yield Input(placeholder="Search assets", id="asset-search", compact=True)
                 with Horizontal(id="asset-columns"):
                     yield OptionList(id="assets")
                     yield Static("", id="asset-preview", markup=False)
@@ -108,6 +108,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
     def _source_changed(self) -> None:
         picker = self.query_one("#asset-picker")
         picker.display = self._from_asset
+        self.query_one("#dialog").set_class(self._from_asset, "-tall")
         if self._from_asset:
             self.query_one("#asset-search", Input).focus()
             if not self._assets:
