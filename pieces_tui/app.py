@@ -55,6 +55,7 @@ class PiecesApp(App[None]):
         )
         self.store = self.connection.store
         self.main_screen = MainScreen(self.connection, now=now, timings=self.timings)
+        self.main_screen.remember_from(self._settings)
         self._log_handler = TextualHandler()
         self.typeahead = Typeahead(self)
 

@@ -19,6 +19,8 @@ DEFAULT_THEME = "textual-dark"
 @dataclass
 class Settings:
     theme: str = DEFAULT_THEME
+    sidebar_fraction: float = 0.33
+    sidebar_hidden: bool = False
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -34,6 +36,12 @@ class Settings:
             return settings
         if isinstance(raw, dict) and isinstance(raw.get("theme"), str):
             settings.theme = raw["theme"]
+        if isinstance(raw, dict):
+            fraction = raw.get("sidebar_fraction")
+            if isinstance(fraction, (int, float)) and not isinstance(fraction, bool):
+                settings.sidebar_fraction = float(fraction)
+            if isinstance(raw.get("sidebar_hidden"), bool):
+                settings.sidebar_hidden = raw["sidebar_hidden"]
         return settings
 
     def save(self) -> None:

@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker
@@ -30,6 +29,7 @@ from pieces_tui.detail_loader import load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.screens.layout_keys import LayoutScreen
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.typeahead import hold_keys, keys_ready
@@ -70,7 +70,7 @@ class Pane:
     moved_at: float = float("-inf")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LayoutScreen):
     """Browse, filter, open, create, rename and delete conversations."""
 
     BINDINGS = [
@@ -422,7 +422,12 @@ class MainScreen(Screen[None]):
         return [
             (
                 "Everywhere",
-                [*binding_rows(self.BINDINGS), ("tab", "Next pane"), ("^p", "Commands")],
+                [
+                    *binding_rows(self.BINDINGS),
+                    *binding_rows(LayoutScreen.BINDINGS),
+                    ("tab", "Next pane"),
+                    ("^p", "Commands"),
+                ],
             ),
             ("Conversation list", binding_rows(ConversationList.BINDINGS)),
             ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
