@@ -152,7 +152,10 @@ class PiecesApp(App[None]):
             )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's "Keys" panel lists bindings that do nothing here: our help has them all.
+            if command.title != "Keys":
+                yield command
         if isinstance(screen, MainScreen):
             yield from screen.system_commands()
 

@@ -80,6 +80,7 @@ class MainScreen(LayoutScreen):
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
+        Binding("ctrl+c", "app.quit", "Quit", show=False),  # as users expect (not in an Input)
         Binding("escape", "back_to_list", "Back", show=False),
     ]
 
@@ -298,8 +299,7 @@ class MainScreen(LayoutScreen):
             self.notify("Not connected to Pieces OS yet.", severity="warning")
         return self.client
 
-    # Each dialog is pushed at once, in the action, with the keys typed after its key held for
-    # it (`hold_keys`); the dialog itself sends the request, so a failure keeps it open.
+    # Dialogs are pushed at once, typed-ahead keys held for them; they send their own request.
 
     def action_new_conversation(self) -> None:
         client = self._connected()
@@ -434,20 +434,19 @@ class MainScreen(LayoutScreen):
         ]
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "New conversation", "Create a conversation", self.action_new_conversation
-        )
-        yield SystemCommand(
-            "Rename conversation",
-            "Rename the highlighted conversation",
-            self.action_rename_conversation,
-        )
-        yield SystemCommand(
-            "Delete conversation",
-            "Delete the highlighted conversation",
-            self.action_delete_conversation,
-        )
-        yield SystemCommand(
-            "Filter conversations", "Filter the list by name", self.action_start_filter
-        )
-        yield SystemCommand("Show keys", "List every key binding", self.action_help)
+        for title, help_text, action in (
+            ("New conversation", "Create a conversation · n", self.action_new_conversation),
+            (
+                "Rename conversation",
+                "Rename the highlighted conversation · r",
+                self.action_rename_conversation,
+            ),
+            (
+                "Delete conversation",
+                "Delete the highlighted conversation · d",
+                self.action_delete_conversation,
+            ),
+            ("Filter conversations", "Filter the list by name · /", self.action_start_filter),
+            ("Show keys", "List every key binding · ?", self.action_help),
+        ):
+            yield SystemCommand(title, help_text, action)

@@ -165,3 +165,38 @@ async def test_from_an_asset_needs_a_pick_and_a_failure_keeps_the_dialog(
         await wait_until(pilot, lambda: "Could not create" in label_text(error), 30)
         assert dialog in app.screen_stack
         assert dialog.query_one("#name", Input).value == "Kept"
+
+
+async def test_ctrl_c_quits(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_the_palette_has_one_keys_entry_and_names_our_keys(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        commands = list(app.get_system_commands(app.main_screen))
+        titles = [command.title for command in commands]
+        assert "Keys" not in titles and "Show keys" in titles
+        ours = {c.title: c.help for c in commands if "conversation" in c.title.lower()}
+        assert ours["New conversation"].endswith("· n")
+
+
+async def test_b_pages_up_in_the_pane(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, loaded(app))
+        detail = app.main_screen.detail
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.focused is detail)
+        await pilot.press("G")
+        await wait_until(pilot, lambda: detail.scroll_y > 0)
+        bottom = detail.scroll_y
+        await pilot.press("b")
+        await wait_until(pilot, lambda: detail.scroll_y < bottom)
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: detail.scroll_y == bottom)
