@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.logging import TextualHandler
 from textual.notifications import SeverityLevel
@@ -28,6 +28,7 @@ from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
 from pieces_tui.screens.main import MainScreen
 from pieces_tui.timefmt import utc_now
+from pieces_tui.typeahead import KeysReady, Typeahead
 
 
 class PiecesApp(App[None]):
@@ -66,6 +67,20 @@ class PiecesApp(App[None]):
             self.connection, now=now, timings=self.timings, settings=self._settings
         )
         self._log_handler = TextualHandler()
+        self.typeahead = Typeahead(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and await self.typeahead.take(event)
+        ):
+            return
+        await super().on_event(event)
+
+    @on(KeysReady)
+    async def _keys_ready(self) -> None:
+        await self.typeahead.release()
 
     def notify(
         self,
@@ -168,7 +183,10 @@ class PiecesApp(App[None]):
             )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's "Keys" panel lists bindings that do nothing here: our help has them all.
+            if command.title != "Keys":
+                yield command
         if isinstance(screen, MainScreen):
             yield from screen.system_commands()
 

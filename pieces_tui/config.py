@@ -25,6 +25,8 @@ class Settings:
     """Paint the list from its last snapshot at start (see `pieces_tui.state.snapshot`)."""
     last_url: str | None = None
     """The Pieces OS address discovery found last (whose snapshot to paint before it looks)."""
+    sidebar_fraction: float = 0.33
+    sidebar_hidden: bool = False
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -46,6 +48,12 @@ class Settings:
             settings.list_cache = raw["list_cache"]
         if isinstance(raw, dict) and isinstance(raw.get("last_url"), str):
             settings.last_url = raw["last_url"]
+        if isinstance(raw, dict):
+            fraction = raw.get("sidebar_fraction")
+            if isinstance(fraction, (int, float)) and not isinstance(fraction, bool):
+                settings.sidebar_fraction = float(fraction)
+            if isinstance(raw.get("sidebar_hidden"), bool):
+                settings.sidebar_hidden = raw["sidebar_hidden"]
         return settings
 
     def save(self) -> None:

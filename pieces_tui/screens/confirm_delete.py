@@ -11,6 +11,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from pieces_tui.sanitize import clean_line
+from pieces_tui.typeahead import keys_ready
+
+SHOWN_NAME = 90
+"""Longer names are elided in the middle; the whole name is the body's tooltip."""
+
+
+def elide(name: str, limit: int = SHOWN_NAME) -> str:
+    if len(name) <= limit:
+        return name
+    half = (limit - 1) // 2
+    return f"{name[:half]}…{name[-(limit - 1 - half) :]}"
 
 
 class ConfirmDeleteScreen(ModalScreen[bool]):
@@ -28,21 +39,24 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -danger"):
             yield Label("Delete conversation?", classes="dialog-title")
-            yield Label(
+            body = Label(
                 Content.assemble(
                     "“",
-                    (self._conversation_name, "bold"),
+                    (elide(self._conversation_name), "bold"),
                     "” and its messages will be deleted from Pieces OS.",
                 ),
                 classes="dialog-body",
             )
+            if len(self._conversation_name) > SHOWN_NAME:
+                body.tooltip = Content(self._conversation_name)
+            yield body
             yield Label("This cannot be undone.", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
                 yield Button("Delete", id="delete", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        keys_ready(self, self.query_one("#cancel", Button))
 
     @on(Button.Pressed, "#delete")
     def _delete(self) -> None:

@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker
@@ -32,9 +31,11 @@ from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
-from pieces_tui.screens.new_conversation import NewConversationScreen
+from pieces_tui.screens.layout_keys import LayoutScreen
+from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.state.problems import human_error
+from pieces_tui.typeahead import hold_keys, keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.filter_field import FilterField
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from pieces_tui.client.models import Conversation
     from pieces_tui.config import Settings, Timings
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
@@ -73,7 +75,7 @@ class Pane:
     moved_at: float = float("-inf")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LayoutScreen):
     """Browse, filter, open, create, rename and delete conversations."""
 
     BINDINGS = [
@@ -84,6 +86,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
+        Binding("ctrl+c", "app.quit", "Quit", show=False),  # as users expect (not in an Input)
         Binding("escape", "back_to_list", "Back", show=False),
         Binding("ctrl+r", "reload", "Reload the list", show=False),
     ]
@@ -103,6 +106,9 @@ class MainScreen(Screen[None]):
     status = query_one("#status", StatusBar)
     filter_input = query_one("#filter", Input)
 
+    settings: Settings
+    """Remembered across runs: the layout, the export folder (given, never None here)."""
+
     def __init__(
         self,
         connection: Connection,
@@ -112,7 +118,7 @@ class MainScreen(Screen[None]):
         settings: Settings,
     ) -> None:
         super().__init__()
-        self.settings = settings
+        self.remember_from(settings)
         self.connection = connection
         self.store = connection.store
         self._now = now
@@ -135,7 +141,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.conversation_list.focus()
+        keys_ready(self, self.conversation_list)  # keys typed while the app started go now
         self.detail.show_placeholder(LOADING)
 
     @property
@@ -322,58 +328,68 @@ class MainScreen(Screen[None]):
             self.notify("Not connected to Pieces OS yet.", severity="warning")
         return self.client
 
-    @work(group="writes", exit_on_error=False)
-    async def action_new_conversation(self) -> None:
+    # Dialogs are pushed at once, typed-ahead keys held for them; they send their own request.
+
+    def action_new_conversation(self) -> None:
         client = self._connected()
         if client is None:
             return
-        request = await self.app.push_screen_wait(
-            NewConversationScreen(lambda: client.assets(transferables=True))
-        )
-        if request is None:
-            return
-        try:
+
+        async def create(request: NewConversation) -> None:
             if request.asset_id is not None:
                 created = await client.create_from_asset(request.asset_id, name=request.name)
             else:
                 created = await client.create_conversation(name=request.name)
-        except PiecesError as error:
-            self.notify(human_error("Could not create the conversation", error), severity="error")
-            return
+            self._created(created)
+
+        hold_keys(self.app)
+        self.app.push_screen(
+            NewConversationScreen(lambda: client.assets(transferables=True), create)
+        )
+
+    def _created(self, created: Conversation) -> None:
         # The stream announces it too; upserting now makes it show without waiting for that.
         self.store.upsert(created)
         self._store_changed()  # the list has the row now, so it can take the highlight
+        name = created.name or UNTITLED
         self.conversation_list.highlight(created.id)
-
-    @work(group="writes", exit_on_error=False)
-    async def action_rename_conversation(self) -> None:
-        target = self._highlighted_target()
-        if target is None:
-            return
-        conversation_id, name = target
-        new_name = await self.app.push_screen_wait(RenameScreen(name))
-        client = self.client
-        if new_name is None or client is None:
-            return
-        try:
-            self.store.upsert(await client.rename_conversation(conversation_id, new_name))
-        except NotFound as error:
-            # Deleted elsewhere (or a row of the saved list the server no longer has).
+        if self.conversation_list.highlighted_id == created.id:
+            self.notify(f"Created “{name}”.", title="Created")
+        else:
             self.notify(
-                f"Could not rename: it was already deleted elsewhere ({error})", severity="warning"
+                f"Created “{name}”; the filter hides it (esc clears the filter).",
+                title="Created",
             )
-            self.store.remove(conversation_id)
-        except PiecesError as error:
-            self.notify(human_error("Could not rename", error), severity="error")
 
-    @work(group="writes", exit_on_error=False)
-    async def action_delete_conversation(self) -> None:
+    def action_rename_conversation(self) -> None:
+        target = self._highlighted_target()
+        client = self._connected()
+        if target is None or client is None:
+            return
+        conversation_id, name = target
+
+        async def rename(new_name: str) -> None:
+            self.store.upsert(await client.rename_conversation(conversation_id, new_name))
+            self.notify(f"Renamed to “{new_name}”.", title="Renamed")
+
+        hold_keys(self.app)
+        self.app.push_screen(RenameScreen(name, rename))
+
+    def action_delete_conversation(self) -> None:
         target = self._highlighted_target()
         if target is None:
             return
         conversation_id, name = target
-        if not await self.app.push_screen_wait(ConfirmDeleteScreen(name or UNTITLED)):
-            return
+        hold_keys(self.app)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(conversation_id, name)
+
+        self.app.push_screen(ConfirmDeleteScreen(name or UNTITLED), answered)
+
+    @work(group="writes", exit_on_error=False)
+    async def _delete(self, conversation_id: str, name: str | None) -> None:
         client = self.client
         if client is None:
             return
@@ -387,6 +403,8 @@ class MainScreen(Screen[None]):
             self._expect_removal(conversation_id, expected=False)
             self.notify(human_error("Could not delete", error), severity="error")
             return
+        else:
+            self.notify(f"Deleted “{name or UNTITLED}”.", title="Deleted")
         self.store.remove(conversation_id)
         self._store_changed()  # while the pane still expects it
         self._expect_removal(conversation_id, expected=False)
@@ -449,28 +467,32 @@ class MainScreen(Screen[None]):
         return [
             (
                 "Everywhere",
-                [*binding_rows(self.BINDINGS), ("tab", "Next pane"), ("^p", "Commands")],
+                [
+                    *binding_rows(self.BINDINGS),
+                    *binding_rows(LayoutScreen.BINDINGS),
+                    ("tab", "Next pane"),
+                    ("^p", "Commands"),
+                ],
             ),
             ("Conversation list", binding_rows(ConversationList.BINDINGS)),
             ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
         ]
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "New conversation", "Create a conversation", self.action_new_conversation
-        )
-        yield SystemCommand(
-            "Rename conversation",
-            "Rename the highlighted conversation",
-            self.action_rename_conversation,
-        )
-        yield SystemCommand(
-            "Delete conversation",
-            "Delete the highlighted conversation",
-            self.action_delete_conversation,
-        )
-        yield SystemCommand("Export", "Save as Markdown or JSON", self.action_export)
-        yield SystemCommand(
-            "Filter conversations", "Filter the list by name", self.action_start_filter
-        )
-        yield SystemCommand("Show keys", "List every key binding", self.action_help)
+        for title, help_text, action in (
+            ("New conversation", "Create a conversation · n", self.action_new_conversation),
+            (
+                "Rename conversation",
+                "Rename the highlighted conversation · r",
+                self.action_rename_conversation,
+            ),
+            (
+                "Delete conversation",
+                "Delete the highlighted conversation · d",
+                self.action_delete_conversation,
+            ),
+            ("Export", "Save as Markdown or JSON · e", self.action_export),
+            ("Filter conversations", "Filter the list by name · /", self.action_start_filter),
+            ("Show keys", "List every key binding · ?", self.action_help),
+        ):
+            yield SystemCommand(title, help_text, action)

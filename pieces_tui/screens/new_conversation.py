@@ -16,7 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from pieces_tui.client import PiecesError
+from pieces_tui.labels import NAME_MAX_LENGTH, NAME_TOO_LONG
 from pieces_tui.sanitize import clean_line, clean_text
+from pieces_tui.state.problems import human_error
+from pieces_tui.typeahead import keys_ready
 
 
 class AssetLike(Protocol):
@@ -60,23 +64,31 @@ def _asset_prompt(asset: AssetLike, needle: str) -> Content:
 
 
 class NewConversationScreen(ModalScreen[NewConversation | None]):
+    """Dismisses with the request once `create` has done it; stays open, with the typed name
+    and the reason, when it fails."""
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, load_assets: Callable[[], Awaitable[Sequence[AssetLike]]]) -> None:
+    def __init__(
+        self,
+        load_assets: Callable[[], Awaitable[Sequence[AssetLike]]],
+        create: Callable[[NewConversation], Awaitable[object]],
+    ) -> None:
         super().__init__()
         self._load_assets = load_assets
+        self._create = create
         self._assets: list[AssetLike] = []
         self._shown: list[AssetLike] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -wide"):
             yield Label("New conversation", classes="dialog-title")
-            yield Input(placeholder="Name (optional)", id="name")
+            yield Input(placeholder="Name (optional)", id="name", max_length=NAME_MAX_LENGTH)
             with RadioSet(id="source"):
                 yield RadioButton("Blank", value=True, id="blank")
                 yield RadioButton("From an asset", id="from-asset")
             with Vertical(id="asset-picker"):
-                yield Input(placeholder="Search assets", id="asset-search")
+                yield Input(placeholder="Search assets", id="asset-search", compact=True)
                 with Horizontal(id="asset-columns"):
                     yield OptionList(id="assets")
                     yield Static("", id="asset-preview", markup=False)
@@ -87,7 +99,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
 
     def on_mount(self) -> None:
         self.query_one("#asset-picker").display = False
-        self.query_one("#name", Input).focus()
+        keys_ready(self, self.query_one("#name", Input))
 
     @property
     def _from_asset(self) -> bool:
@@ -97,6 +109,7 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
     def _source_changed(self) -> None:
         picker = self.query_one("#asset-picker")
         picker.display = self._from_asset
+        self.query_one("#dialog").set_class(self._from_asset, "-tall")
         if self._from_asset:
             self.query_one("#asset-search", Input).focus()
             if not self._assets:
@@ -128,12 +141,19 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
             or needle in (asset.text or "").casefold()
         ]
         options = self.query_one("#assets", OptionList)
+        picked = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
         options.add_options(
             Option(_asset_prompt(asset, needle), id=asset.id) for asset in self._shown
         )
+        shown_ids = [asset.id for asset in self._shown]
+        if picked in shown_ids:
+            options.highlighted = shown_ids.index(picked)  # still shown: still picked
+            return
+        # Nothing is highlighted until the user goes to the list: Enter in the name field must
+        # not create from the first asset, which nobody picked.
         if self._shown:
-            options.highlighted = 0
+            self.query_one("#asset-preview", Static).update("Choose an asset: tab, then ↑ ↓.")
         else:
             text = "No assets match." if self._assets else "Pieces OS has no assets yet."
             self.query_one("#asset-preview", Static).update(text)
@@ -161,22 +181,45 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
 
     @on(Input.Submitted, "#asset-search")
     def _search_submitted(self) -> None:
-        self.query_one("#assets", OptionList).focus()
+        options = self.query_one("#assets", OptionList)
+        options.focus()
+        if options.option_count and options.highlighted is None:
+            options.highlighted = 0
 
     @on(OptionList.OptionSelected, "#assets")
     @on(Input.Submitted, "#name")
     @on(Button.Pressed, "#create")
     def _submit(self) -> None:
         name = self.query_one("#name", Input).value.strip() or None
+        if name is not None and len(name) > NAME_MAX_LENGTH:
+            self._show_error(NAME_TOO_LONG)
+            return
         if not self._from_asset:
-            self.dismiss(NewConversation(name=name))
+            self._send(NewConversation(name=name))
             return
         options = self.query_one("#assets", OptionList)
         option = options.highlighted_option
         if option is None or option.id is None:
-            self.query_one("#error", Label).update("Choose an asset to start from.")
+            self._show_error("Choose an asset to start from.")
             return
-        self.dismiss(NewConversation(name=name, asset_id=option.id))
+        self._send(NewConversation(name=name, asset_id=option.id))
+
+    def _show_error(self, text: str) -> None:
+        self.query_one("#error", Label).update(Content(text))
+
+    @work(exclusive=True, group="create", exit_on_error=False)
+    async def _send(self, request: NewConversation) -> None:
+        button = self.query_one("#create", Button)
+        button.disabled = True
+        self._show_error("")
+        try:
+            await self._create(request)
+        except PiecesError as error:
+            self._show_error(clean_line(human_error("Could not create the conversation", error)))
+            return
+        finally:
+            button.disabled = False
+        self.dismiss(request)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pieces_tui.labels import NAME_MAX_LENGTH
+
 Role = Literal["USER", "ASSISTANT", "SYSTEM", "SYSTEM_THINKING", "UNKNOWN"]
 AnnotationType = Literal[
     "UNKNOWN",
@@ -90,7 +92,7 @@ class SeededAnnotation(_Body):
 
 class SeededConversation(_Body):
     type: Literal["COPILOT", "UNKNOWN"] = "COPILOT"
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=NAME_MAX_LENGTH)
     favorited: bool = False
     demo: bool = False
     model: Ref | None = None
@@ -104,7 +106,7 @@ class ConversationUpdate(_Body):
     """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply."""
 
     id: str = Field(min_length=1)
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=NAME_MAX_LENGTH)
     favorited: bool | None = None
     model: Ref | None = None
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pilot_wait import Notices, wait_until
-from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
+from pilot_wait import wait_until
+from textual.widgets import Button, Input, Label, Markdown, OptionList, RadioButton, Static
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.client.http import PiecesClient
@@ -322,23 +322,24 @@ async def test_new_messages_below_hint_when_scrolled_up(demo_server, make_app) -
 
 async def test_failures_reach_the_user_with_the_server_reason(demo_server, make_app) -> None:
     app = make_app(demo_server.url)
-    notices = Notices()
-    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, loaded(app))
         target = app.main_screen.conversation_list.highlighted_id
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
+        dialog = app.screen
         # Deleted elsewhere while the dialog is open: the rename then fails with the server's 404.
         async with PiecesClient(demo_server.url) as other:
             await other.delete_conversation(target)
-        app.screen.query_one("#name", Input).value = "Too late"
+        dialog.query_one("#name", Input).value = "Too late"
         await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: any("Could not rename" in str(n.message) for n in notices.all),
-        )
-        message = next(str(n.message) for n in notices.all if "rename" in str(n.message))
+        error = dialog.query_one("#error", Label)
+        await wait_until(pilot, lambda: "Could not rename" in str(error.render()))
+        # The dialog stays open with what was typed, and says why.
+        message = str(error.render())
         assert target in message or "not found" in message.lower()
+        assert app.screen is dialog
+        assert dialog.query_one("#name", Input).value == "Too late"
 
 
 async def test_theme_is_remembered(demo_server, make_app, tmp_path) -> None:

@@ -229,8 +229,11 @@ async def test_names_in_the_rename_dialog() -> None:
     async with app.run_test(size=(120, 30)):
         drive = ThreadDriver(asyncio.get_running_loop())
 
+        async def rename(name: str) -> None:
+            return None
+
         async def show(name: str) -> str:
-            screen = RenameScreen(name)
+            screen = RenameScreen(name, rename)
             await app.push_screen(screen)
             await pause(app)
             assert_harmless(app)

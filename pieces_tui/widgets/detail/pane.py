@@ -44,7 +44,8 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         Binding("k,up", "scroll_up", "Scroll up", show=False),
         Binding("g,home", "jump_to_start", "Top", show=False),
         Binding("G,end", "jump_to_end", "End", show=False),
-        Binding("space", "page_down", "Page down", show=False),
+        Binding("space,pagedown,ctrl+d", "page_down", "Page down", show=False),
+        Binding("b,shift+space,pageup,ctrl+u", "page_up", "Page up", show=False),
     ]
 
     def __init__(self, *, now: Callable[[], datetime] = utc_now, id: str | None = None) -> None:
