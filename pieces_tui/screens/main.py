@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker
@@ -30,8 +29,10 @@ from pieces_tui.detail_loader import load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.status_bar import StatusBar
@@ -68,7 +69,7 @@ class Pane:
     moved_at: float = float("-inf")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FindScreen):
     """Browse, filter, open, create, rename and delete conversations."""
 
     BINDINGS = [
@@ -118,6 +119,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="sidebar"):
                 yield Input(placeholder="/ filter by name", id="filter")
                 yield ConversationList(id="conversations", now=self._now)
+                yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
 
@@ -157,6 +159,7 @@ class MainScreen(Screen[None]):
                     listing.remove_row(conversation_id)
                 else:
                     listing.upsert_row(summary)
+                self.search_panel.refresh_result(conversation_id)
         if changes.ids or changes.loaded:
             self._update_count()
         if changes.loaded and not len(self.store):
@@ -178,10 +181,14 @@ class MainScreen(Screen[None]):
         elif open_id in self.store:
             self._refresh_detail(open_id)
 
+    @property
+    def pane_conversation_id(self) -> str | None:
+        return self.pane.conversation_id
+
     def _update_count(self) -> None:
         listing = self.conversation_list
         self.count = len(self.store)
-        self.filtered = listing.visible_count if listing.filter_text else None
+        self.filtered = listing.visible_count if listing.narrowed else None
 
     def _show_placeholder(self) -> None:
         self.pane = Pane("empty", moved_at=self.pane.moved_at)
@@ -385,9 +392,12 @@ class MainScreen(Screen[None]):
         self.conversation_list.focus()
 
     def action_back_to_list(self) -> None:
-        """Escape: leave the detail pane, or clear the filter."""
+        """Escape: leave the detail pane, or clear the filter, or leave search mode."""
         field = self.filter_input
         listing = self.conversation_list
+        if self.searching:
+            self.search_back()
+            return
         if self.focused is field or (self.focused is listing and field.value):
             field.value = ""
             listing.focus()
@@ -405,6 +415,7 @@ class MainScreen(Screen[None]):
             ),
             ("Conversation list", binding_rows(ConversationList.BINDINGS)),
             ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
+            ("Search and favorites", binding_rows(FindScreen.BINDINGS)),
         ]
 
     def system_commands(self) -> Iterable[SystemCommand]:
@@ -424,4 +435,5 @@ class MainScreen(Screen[None]):
         yield SystemCommand(
             "Filter conversations", "Filter the list by name", self.action_start_filter
         )
+        yield from self.find_commands()
         yield SystemCommand("Show keys", "List every key binding", self.action_help)
