@@ -16,14 +16,15 @@ from textual.binding import Binding, BindingType
 from textual.getters import query_one
 from textual.screen import Screen
 
+from pieces_tui.client import PiecesError
 from pieces_tui.screens.favorites import toggle_favorite
 from pieces_tui.screens.search_panel import SearchPanel
+from pieces_tui.widgets.detail import ConversationDetail
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
     from pieces_tui.state.store import ConversationStore
     from pieces_tui.widgets.conversation_list import ConversationList
-    from pieces_tui.widgets.detail import ConversationDetail
 
 __all__ = ["FindScreen"]
 
@@ -38,6 +39,8 @@ class FindScreen(Screen[None]):
     ]
 
     search_panel = query_one("#search", SearchPanel)
+    _matching: tuple[str, list[str]] | None = None
+    """The matching message ids of the result just opened, until the pane shows it."""
 
     if TYPE_CHECKING:
         store: ConversationStore
@@ -78,6 +81,8 @@ class FindScreen(Screen[None]):
 
     def _leave_search(self) -> None:
         self._show_search(False)
+        self._matching = None
+        self.detail.set_matches(())
         listing = self.conversation_list
         listing.focus()
         highlighted = listing.highlighted_id
@@ -87,8 +92,40 @@ class FindScreen(Screen[None]):
     @on(SearchPanel.Opened)
     def _search_opened(self, event: SearchPanel.Opened) -> None:
         self._cancel_settle()
-        self._open(event.conversation_id)
-        self.detail.focus()
+        self._matching = None
+        detail = self.detail
+        if detail.conversation_id != event.conversation_id or detail.failed:
+            self._open(event.conversation_id)
+        detail.focus()
+        if event.query:
+            self._find_matches(event.conversation_id, event.query)
+
+    @work(exclusive=True, group="search-matches", exit_on_error=False)
+    async def _find_matches(self, conversation_id: str, query: str) -> None:
+        """Which messages of the opened result match (n / N); applied once the pane shows it."""
+        client = self._connected()
+        if client is None:
+            return
+        try:
+            hits = await client.search_conversation_messages(conversation_id, query, limit=1000)
+        except PiecesError:
+            return  # the pane says whether it was deleted; without matches n / N stay off
+        self._matching = (conversation_id, [hit.identifier for hit in hits])
+        self._apply_matches()
+
+    @on(ConversationDetail.Shown)
+    def _detail_shown(self) -> None:
+        self._apply_matches()
+
+    def _apply_matches(self) -> None:
+        matching = self._matching
+        if matching is None or not self.searching:
+            return
+        conversation_id, ids = matching
+        detail = self.detail
+        if detail.conversation_id == conversation_id and detail.message_ids and not detail.loading:
+            self._matching = None
+            self.detail.set_matches(ids)
 
     @work(group="favorites", exit_on_error=False)
     async def action_toggle_favorite(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot_wait import Notices, wait_until
+from pilot_wait import wait_until
 
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.search_panel import SearchPanel
@@ -54,3 +54,52 @@ async def test_search_a_word_only_in_a_message_body_and_open_it(demo_server, mak
         assert not screen.searching
         assert app.focused is listing and listing.highlighted_id == before
         await wait_until(pilot, lambda: screen.detail.conversation_id == before)
+
+
+def window_ids(app) -> list[str]:
+    from pieces_tui.widgets.detail import message_blocks
+
+    return [block.message.id for block in message_blocks(app.main_screen.detail)]
+
+
+async def test_n_and_shift_n_jump_between_matches_across_pages(demo_server, make_app) -> None:
+    word = "quetzalfinder"
+    texts = [
+        f"message {i} about {word}" if i in (3, 150, 290) else f"message {i} filler"
+        for i in range(300)
+    ]
+    async with PiecesClient(demo_server.url) as other:
+        long = await other.create_conversation(
+            name="Long one", messages=[("USER", text) for text in texts]
+        )
+        all_ids = (await other.conversation(long.id)).message_ids()
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        screen = app.main_screen
+        detail = screen.detail
+        await pilot.press("s", *word)
+        await wait_until(
+            pilot, lambda: [r.id for r in screen.search_panel.results.results] == [long.id]
+        )
+        await pilot.press("enter", "enter")
+        await wait_until(pilot, lambda: detail.matches.position == "1/3", within=20)
+        await wait_until(pilot, lambda: all_ids[3] in window_ids(app))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: all_ids[150] in window_ids(app), within=20)
+        assert detail.matches.position == "2/3"
+        await pilot.press("n")
+        await wait_until(pilot, lambda: all_ids[290] in window_ids(app), within=20)
+        await pilot.press("N", "N")
+        await wait_until(pilot, lambda: all_ids[3] in window_ids(app), within=20)
+        assert detail.matches.position == "1/3"
+
+        # Outside a search, n in the pane is New again.
+        await pilot.press("escape", "escape")
+        assert not screen.searching and not detail.matches
+        await wait_until(pilot, lambda: not detail.loading)
+        detail.focus()
+        await pilot.press("n")
+        from pieces_tui.screens.new_conversation import NewConversationScreen
+
+        await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
