@@ -5,7 +5,9 @@ from __future__ import annotations
 from pilot_wait import wait_until
 
 from pieces_tui.client.http import PiecesClient
+from pieces_tui.screens.favorites import toggle_favorite
 from pieces_tui.screens.search_panel import SearchPanel
+from pieces_tui.state.store import ConversationStore
 
 from .conftest import loaded
 
@@ -103,3 +105,69 @@ async def test_n_and_shift_n_jump_between_matches_across_pages(demo_server, make
         from pieces_tui.screens.new_conversation import NewConversationScreen
 
         await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen))
+
+
+async def test_star_two_show_favorites_only_and_the_stars_survive_a_restart(
+    demo_server, make_app
+) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        listing = app.main_screen.conversation_list
+        for summary in app.store.ordered():  # the demo stars some: start from none
+            if summary.favorited:
+                async with PiecesClient(demo_server.url) as other:
+                    await other.set_favorited(summary.id, False)
+        await wait_until(pilot, lambda: not any(s.favorited for s in app.store.ordered()))
+        await pilot.pause()  # the list has every change
+        first = listing.highlighted_id
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.store.get(first).favorited)
+        await pilot.press("j")
+        second = listing.highlighted_id
+        assert second != first
+        await pilot.press("f")
+        await wait_until(
+            pilot,
+            lambda: {s.id for s in app.store.ordered() if s.favorited} == {first, second},
+        )
+        await wait_until(pilot, lambda: listing.get_row(second).favorited)
+        assert listing.get_row(first).favorited and listing.get_row(second).favorited
+        await pilot.press("F")
+        assert listing.visible_count == 2 and app.main_screen.filtered == 2
+        await pilot.press("F")
+        assert listing.visible_count == len(app.store)
+
+    app = make_app(demo_server.url)  # a new start: the stars come from the server
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        assert {s.id for s in app.store.ordered() if s.favorited} == {first, second}
+        await pilot.press("F")
+        assert app.main_screen.conversation_list.visible_count == 2
+
+
+async def test_a_star_set_elsewhere_shows_live(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        listing = app.main_screen.conversation_list
+        target = listing.row_at(2)
+        async with PiecesClient(demo_server.url) as other:
+            await other.set_favorited(target.id, not target.favorited)
+            await wait_until(
+                pilot, lambda: listing.get_row(target.id).favorited != target.favorited
+            )
+
+
+async def test_a_failed_star_says_why_and_leaves_the_star_as_it_was(demo_server) -> None:
+    # The store still holds a conversation the server has deleted (the stream has not said
+    # so yet): done without the app, so that no stream event can race the request.
+    store = ConversationStore()
+    async with PiecesClient(demo_server.url) as client:
+        conversation = (await client.conversations())[0]
+        store.upsert(conversation)
+        before = store.get(conversation.id)
+        await client.delete_conversation(conversation.id)
+        problem = await toggle_favorite(client, store, conversation.id)
+    assert problem is not None and "deleted" in problem
+    assert store.get(conversation.id) == before
