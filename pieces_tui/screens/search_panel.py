@@ -120,7 +120,8 @@ class SearchPanel(Vertical):
     @on(Input.Submitted, "#search-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.results.focus()
+        # At once (not `focus()`, which waits its turn): an enter typed next opens the result.
+        self.screen.set_focus(self.results)
 
     @on(SearchResults.Selected)
     def _selected(self, event: SearchResults.Selected) -> None:

@@ -28,6 +28,8 @@ from pieces_tui.sanitize import clean_line
 __all__ = ["SearchResult", "SearchResults", "snippet_text"]
 
 ROW_HEIGHT = 2
+LEAD = 8
+"""Characters of context kept before a snippet's first match."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +50,25 @@ def snippet_text(
     matches: Sequence[tuple[int, int]],
     match_style: Style | str,
     style: Style | str = "",
+    *,
+    lead: int | None = None,
 ) -> Text:
     """The snippet on one line, cleaned, with each matched span styled. Spans are mapped through
-    the cleaning character by character, so a removed control character cannot shift them."""
+    the cleaning piece by piece, so a removed control character cannot shift them. With `lead`,
+    at most that many characters are kept before the first match (cut ones become "…"), so the
+    match shows in a narrow row."""
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
     cursor = 0
     length = 0
-    for start, end in sorted(matches):
+    valid = [(a, b) for a, b in matches if 0 <= a < b <= len(snippet)]
+    if lead is not None and valid:
+        first = min(a for a, _ in valid)
+        if first > lead + 1:
+            cursor = first - lead
+            pieces.append("…")
+            length = 1
+    for start, end in sorted(valid):
         if start < cursor or end > len(snippet) or start >= end:
             continue
         before = _clean_piece(snippet[cursor:start])
@@ -255,7 +268,7 @@ class SearchResults(ScrollView, can_focus=True):
         label = "name" if not hits else ("1 message" if hits == 1 else f"{hits:,} messages")
         meta = Text(f"{label} · ", style=meta_style, no_wrap=True, end="")
         match_style = get_style(*base, "search-results--match").rich_style
-        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style))
+        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=LEAD))
         meta.truncate(inner, overflow="ellipsis")
         strips = (self._strip(name, width, base_style), self._strip(meta, width, base_style))
         self._cache[key] = strips
