@@ -31,6 +31,7 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int
+    favorited: bool = False
 
     @property
     def sort_key(self) -> tuple[int, str]:

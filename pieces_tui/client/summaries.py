@@ -65,6 +65,7 @@ class ConversationSummary:
     updated: datetime
     message_count: int
     type: str
+    favorited: bool = False
 
     @classmethod
     def of(cls, conversation: Conversation) -> ConversationSummary:
@@ -75,6 +76,7 @@ class ConversationSummary:
             updated=conversation.updated.value,
             message_count=conversation.message_count,
             type=conversation.type.value,
+            favorited=bool(conversation.favorited),
         )
 
     @property
@@ -125,10 +127,12 @@ def _lean_summary(item: Any) -> ConversationSummary:
         conversation_id = item["id"]
         name = item.get("name")
         kind = item.get("type")
+        favorited = item.get("favorited")
         if (
             isinstance(conversation_id, str)
             and (name is None or isinstance(name, str))
             and kind in _CONVERSATION_TYPES
+            and (favorited is None or isinstance(favorited, bool))
         ):
             return ConversationSummary(
                 id=conversation_id,
@@ -137,6 +141,7 @@ def _lean_summary(item: Any) -> ConversationSummary:
                 updated=_lean_time(item["updated"]),
                 message_count=_lean_message_count(item["messages"]),
                 type=kind,
+                favorited=bool(favorited),
             )
     except (KeyError, TypeError, ValueError, AttributeError):
         pass
@@ -175,6 +180,7 @@ class _Item(msgspec.Struct, gc=False):
     messages: _References
     name: str | None = None
     type: str | None = None
+    favorited: bool | None = None
 
 
 class _Body(msgspec.Struct, gc=False):
@@ -220,6 +226,7 @@ def _fast_summaries(data: bytes | str) -> SummaryList:
                 _fast_time(item.updated),
                 _fast_message_count(item.messages),
                 item.type,
+                bool(item.favorited),
             )
         )
     return summaries

@@ -32,8 +32,10 @@ from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.layout_keys import LayoutScreen
+from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.state.problems import human_error
 from pieces_tui.typeahead import hold_keys, keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
@@ -75,7 +77,7 @@ class Pane:
     moved_at: float = float("-inf")
 
 
-class MainScreen(LayoutScreen):
+class MainScreen(FindScreen, LayoutScreen):
     """Browse, filter, open, create, rename and delete conversations."""
 
     BINDINGS = [
@@ -137,6 +139,7 @@ class MainScreen(LayoutScreen):
             with Vertical(id="sidebar"):
                 yield FilterField(placeholder="/ filter by name", id="filter")
                 yield ConversationList(id="conversations", now=self._now)
+                yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
 
@@ -186,6 +189,7 @@ class MainScreen(LayoutScreen):
                     listing.remove_row(conversation_id)
                 else:
                     listing.upsert_row(summary)
+                self.search_panel.refresh_result(conversation_id)
         if changes.ids or changes.loaded:
             self._update_count()
         if changes.loaded and listing.highlighted_id is None:
@@ -210,10 +214,14 @@ class MainScreen(LayoutScreen):
         elif open_id in self.store:
             self._refresh_detail(open_id)
 
+    @property
+    def pane_conversation_id(self) -> str | None:
+        return self.pane.conversation_id
+
     def _update_count(self) -> None:
         listing = self.conversation_list
         self.count = len(self.store)
-        self.filtered = listing.visible_count if listing.filter_text else None
+        self.filtered = listing.visible_count if listing.narrowed else None
 
     def _show_placeholder(self) -> None:
         self.pane = Pane("empty", moved_at=self.pane.moved_at)
@@ -446,9 +454,12 @@ class MainScreen(LayoutScreen):
         self.conversation_list.focus()
 
     def action_back_to_list(self) -> None:
-        """Escape: leave the detail pane, or clear the filter."""
+        """Escape: leave the detail pane, or clear the filter, or leave search mode."""
         field = self.filter_input
         listing = self.conversation_list
+        if self.searching:
+            self.search_back()
+            return
         if self.focused is field or (self.focused is listing and field.value):
             field.value = ""
             listing.focus()
@@ -476,6 +487,7 @@ class MainScreen(LayoutScreen):
             ),
             ("Conversation list", binding_rows(ConversationList.BINDINGS)),
             ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
+            ("Search and favorites", binding_rows(FindScreen.BINDINGS)),
         ]
 
     def system_commands(self) -> Iterable[SystemCommand]:
@@ -496,3 +508,4 @@ class MainScreen(LayoutScreen):
             ("Show keys", "List every key binding · ?", self.action_help),
         ):
             yield SystemCommand(title, help_text, action)
+        yield from self.find_commands()

@@ -39,11 +39,11 @@ __all__ = ["MAX_SNAPSHOT_BYTES", "load_snapshot", "save_snapshot", "snapshot_pat
 log = logging.getLogger(__name__)
 
 FORMAT = "pieces-tui list snapshot"
-VERSION = 1
+VERSION = 2
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
 """A file larger than this is not read at all (about 600,000 conversations)."""
 
-FIELDS = ("id", "name", "created", "updated", "message_count", "type")
+FIELDS = ("id", "name", "created", "updated", "message_count", "type", "favorited")
 """The summary's fields, in the order of a row. `save_snapshot` and `_row` use them by position: a
 field added to `ConversationSummary` is added there too (a test checks that the two agree)."""
 _WIDTH = len(FIELDS)
@@ -64,7 +64,15 @@ def snapshot_path(server_url: str, folder: Path) -> Path:
 def save_snapshot(server_url: str, rows: Iterable[ConversationSummary], folder: Path) -> Path:
     """Write the rows for `server_url` atomically; raises `OSError` if the folder is unusable."""
     encoded = [
-        [r.id, r.name, _micros(r.created), _micros(r.updated), r.message_count, r.type]
+        [
+            r.id,
+            r.name,
+            _micros(r.created),
+            _micros(r.updated),
+            r.message_count,
+            r.type,
+            r.favorited,
+        ]
         for r in rows
     ]
     document = {
@@ -134,7 +142,7 @@ def _row(row: Any) -> ConversationSummary:
     """One row, checked value by value (a tight loop: 50,000 rows load in well under 0.1 s)."""
     if type(row) is not list or len(row) != _WIDTH:
         raise SnapshotUnusable("a row of the wrong shape")
-    conversation_id, name, created, updated, message_count, kind = row
+    conversation_id, name, created, updated, message_count, kind, favorited = row
     if (
         type(conversation_id) is not str
         or not conversation_id
@@ -144,6 +152,7 @@ def _row(row: Any) -> ConversationSummary:
         or type(message_count) is not int
         or message_count < 0
         or type(kind) is not str
+        or type(favorited) is not bool
     ):
         raise SnapshotUnusable(f"a row with a value of the wrong type: {row[:1]!r}")
     return ConversationSummary(
@@ -153,6 +162,7 @@ def _row(row: Any) -> ConversationSummary:
         _EPOCH + updated * _MICROSECOND,
         message_count,
         kind,
+        favorited,
     )
 
 

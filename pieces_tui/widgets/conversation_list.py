@@ -67,6 +67,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--meta",
         "conversation-list--match",
         "conversation-list--untitled",
+        "conversation-list--star",
     }
     """
     | Class | Description |
@@ -75,6 +76,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--meta` | The second line: relative update time and message count. |
     | `conversation-list--match` | The part of a name that matches `filter_text`. |
     | `conversation-list--untitled` | The placeholder shown for a conversation without a name. |
+    | `conversation-list--star` | The star before a favorite's name. |
     """
 
     DEFAULT_CSS = """
@@ -96,6 +98,9 @@ class ConversationList(ScrollView, can_focus=True):
         & > .conversation-list--match {
             color: $text-accent;
             text-style: bold underline;
+        }
+        & > .conversation-list--star {
+            color: $text-warning;
         }
         & > .conversation-list--highlight {
             color: $block-cursor-blurred-foreground;
@@ -144,6 +149,8 @@ class ConversationList(ScrollView, can_focus=True):
 
     filter_text: reactive[str] = reactive("", init=False)
     """Case-insensitive substring that names must contain to be listed ("" lists everything)."""
+    favorites_only: reactive[bool] = reactive(False, init=False)
+    """List only favorites (combines with `filter_text`)."""
 
     def __init__(
         self,
@@ -353,6 +360,12 @@ class ConversationList(ScrollView, can_focus=True):
 
     def watch_filter_text(self, filter_text: str) -> None:
         self._needle = filter_text.lower()
+        self._rebuild_view()
+
+    def watch_favorites_only(self) -> None:
+        self._rebuild_view()
+
+    def _rebuild_view(self) -> None:
         self._view = self._build_view()
         index = self._index_in_view(self._highlighted_id)
         self._update_virtual_size()
@@ -382,7 +395,17 @@ class ConversationList(ScrollView, can_focus=True):
         meta = (
             f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
-        cache_key = (row.id, row.name, meta, width, highlighted, self.has_focus, self._needle)
+        favorited = row.favorited
+        cache_key = (
+            row.id,
+            row.name,
+            meta,
+            width,
+            highlighted,
+            self.has_focus,
+            self._needle,
+            favorited,
+        )
         cached = self._strip_cache.get(cache_key)
         if cached is not None:
             return cached
@@ -403,6 +426,9 @@ class ConversationList(ScrollView, can_focus=True):
                 match_style = get_style(*base_classes, "conversation-list--match").rich_style
                 for start, end in find_all(display, self._needle):
                     name.stylize(match_style, start, end)
+        if favorited:
+            star_style = get_style(*base_classes, "conversation-list--star").rich_style
+            name = Text.assemble(("★ ", star_style), name)
         name.truncate(inner, overflow="ellipsis")
         meta_text = Text(meta, style=get_style(*base_classes, "conversation-list--meta").rich_style)
         meta_text.truncate(inner, overflow="ellipsis")
@@ -422,20 +448,26 @@ class ConversationList(ScrollView, can_focus=True):
 
     # --- internals --------------------------------------------------------------------------------
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether the filter or the favorites-only view hides some rows."""
+        return bool(self._needle) or self.favorites_only
+
     def _matches(self, row: ConversationRowLike) -> bool:
+        if self.favorites_only and not row.favorited:
+            return False
         if not self._needle:
             return True
         return row.name is not None and self._needle in clean_line(row.name).lower()
 
     def _build_view(self) -> SortedRows:
-        if not self._needle:
+        if not self.narrowed:
             return self._all
-        needle = self._needle
         keys: list[RowKey] = []
         rows: list[ConversationRowLike] = []
+        matches = self._matches
         for key, row in zip(self._all.keys, self._all.rows, strict=True):
-            name = row.name
-            if name is not None and needle in clean_line(name).lower():
+            if matches(row):
                 keys.append(key)
                 rows.append(row)
         return SortedRows(keys, rows)

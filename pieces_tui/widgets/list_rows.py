@@ -26,6 +26,9 @@ class ConversationRowLike(Protocol):
     def message_count(self) -> int: ...
 
     @property
+    def favorited(self) -> bool: ...
+
+    @property
     def sort_key(self) -> tuple[int, str]:
         """Ascending order of this key is display order (the store's one sort key)."""
         ...

@@ -32,6 +32,7 @@ def rows(count: int) -> list[ConversationSummary]:
             updated=BASE + timedelta(minutes=i, microseconds=i),
             message_count=i % 13,
             type="COPILOT",
+            favorited=i % 3 == 0,
         )
         for i in range(count)
     ]
@@ -66,7 +67,15 @@ def test_the_file_is_private_and_holds_only_the_summary_fields(tmp_path: Path) -
     path = save_snapshot(URL, rows(2), tmp_path)
     assert path.stat().st_mode & 0o077 == 0
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["fields"] == ["id", "name", "created", "updated", "message_count", "type"]
+    assert document["fields"] == [
+        "id",
+        "name",
+        "created",
+        "updated",
+        "message_count",
+        "type",
+        "favorited",
+    ]
     assert set(document) == {"format", "version", "server", "fields", "written", "rows"}
 
 
@@ -83,13 +92,13 @@ def _rewrite(path: Path, change: dict[str, object]) -> None:
     path.write_text(json.dumps(document), encoding="utf-8")
 
 
-GOOD_ROW = ["c1", "name", 0, 1, 2, "COPILOT"]
+GOOD_ROW = ["c1", "name", 0, 1, 2, "COPILOT", False]
 
 
 @pytest.mark.parametrize(
     ("case", "change"),
     [
-        ("other version", {"version": 2}),
+        ("an older version", {"version": 1}),
         ("other format", {"format": "something else"}),
         ("other server", {"server": "http://127.0.0.1:1"}),
         ("other fields", {"fields": ["id", "name"]}),
@@ -97,14 +106,15 @@ GOOD_ROW = ["c1", "name", 0, 1, 2, "COPILOT"]
         ("short row", {"rows": [GOOD_ROW[:-1]]}),
         ("id not a string", {"rows": [[1, *GOOD_ROW[1:]]]}),
         ("empty id", {"rows": [["", *GOOD_ROW[1:]]]}),
-        ("time as text", {"rows": [["c1", "n", "2026-12-01", 1, 2, "COPILOT"]]}),
-        ("time as bool", {"rows": [["c1", "n", True, 1, 2, "COPILOT"]]}),
-        ("huge time", {"rows": [["c1", "n", 10**30, 1, 2, "COPILOT"]]}),
-        ("negative count", {"rows": [["c1", "n", 0, 1, -1, "COPILOT"]]}),
-        ("count as float", {"rows": [["c1", "n", 0, 1, 2.5, "COPILOT"]]}),
-        ("name as list", {"rows": [["c1", ["n"], 0, 1, 2, "COPILOT"]]}),
+        ("time as text", {"rows": [["c1", "n", "2026-12-01", 1, 2, "COPILOT", False]]}),
+        ("time as bool", {"rows": [["c1", "n", True, 1, 2, "COPILOT", False]]}),
+        ("huge time", {"rows": [["c1", "n", 10**30, 1, 2, "COPILOT", False]]}),
+        ("negative count", {"rows": [["c1", "n", 0, 1, -1, "COPILOT", False]]}),
+        ("count as float", {"rows": [["c1", "n", 0, 1, 2.5, "COPILOT", False]]}),
+        ("name as list", {"rows": [["c1", ["n"], 0, 1, 2, "COPILOT", False]]}),
+        ("favorited as int", {"rows": [[*GOOD_ROW[:-1], 1]]}),
         ("an id twice", {"rows": [GOOD_ROW, GOOD_ROW]}),
-        ("one bad row among good ones", {"rows": [GOOD_ROW, ["c2", "n", 0, 1, None, "X"]]}),
+        ("one bad row among good ones", {"rows": [GOOD_ROW, ["c2", "n", 0, 1, None, "X", False]]}),
     ],
 )
 def test_a_foreign_or_malformed_snapshot_is_ignored_whole(

@@ -22,6 +22,7 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int = 0
+    favorited: bool = False
 
     @property
     def sort_key(self) -> tuple[int, str]:

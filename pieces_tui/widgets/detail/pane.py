@@ -6,7 +6,7 @@ widget mounts, unmounts and keeps the reader's place on screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from textual import on
@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Click
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
@@ -23,6 +24,7 @@ from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
 from pieces_tui.widgets.detail.blocks import MessageBlock, settled
+from pieces_tui.widgets.detail.matches import MatchCursor
 from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher
 from pieces_tui.widgets.detail.window import MAX_MOUNTED, MESSAGE_BATCH, End, MessageWindow
 
@@ -46,7 +48,16 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         Binding("G,end", "jump_to_end", "End", show=False),
         Binding("space,pagedown,ctrl+d", "page_down", "Page down", show=False),
         Binding("b,shift+space,pageup,ctrl+u", "page_up", "Page up", show=False),
+        Binding("n", "next_match", "Next match"),
+        Binding("N", "previous_match", "Previous match", key_display="N"),
     ]
+
+    class Shown(Message):
+        """`show_conversation` put this conversation in the pane (its message ids are known)."""
+
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
 
     def __init__(self, *, now: Callable[[], datetime] = utc_now, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -62,6 +73,9 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         # A block kept at the same place on screen while messages are mounted above it.
         self._held: tuple[Widget, int] | None = None
         self._relayout_pending = False
+        self._jump_pending: str | None = None
+        self.matches = MatchCursor()
+        """The messages matching the search, while one is active (n / N step through them)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation selected."), id="detail-placeholder")
@@ -148,12 +162,15 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._set_sections_visible(True)
         self.show_header(view)
         self._fetch = fetch
+        self._jump_pending = None
+        self.matches = MatchCursor()
         self.window.open(view.all_message_ids, view.messages)
         self._set_unseen(0)
         self.anchor(False)
         self._reset_window(0)
         self.scroll_home(animate=False)
         self._load("after")
+        self.post_message(self.Shown(view.id))
 
     def update_messages(self, view: ConversationView) -> None:
         """The open conversation changed. New messages are mounted below the window when it
@@ -253,6 +270,8 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         container = self.query_one("#detail-messages", Vertical)
         cache = self.window.cache
         blocks = [MessageBlock(cache[i]) for i in batch if i in cache]
+        for block in blocks:
+            block.set_class(block.message.id in self.matches, "-match")
         mounted = self._mounted_blocks()
         if blocks:
             container.query_children(".empty-messages").remove()
@@ -315,6 +334,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
 
     def _after_layout(self) -> None:
         self._relayout_pending = False
+        self._finish_jump()
         self._restore()
         self._check_edges()
 
@@ -449,6 +469,54 @@ class ConversationDetail(VerticalScroll, can_focus=True):
             self._reset_window(window.end_start())
             self._load("after")
         self.anchor()
+
+    # -- search matches --------------------------------------------------------------------------
+
+    def set_matches(self, matching: Iterable[str]) -> None:
+        """Mark these messages as matching the search and jump to the first (n / N then step
+        through them, fetching the stretch of a long conversation each one is in)."""
+        self.matches = MatchCursor(self.window.ids, matching)
+        for block in self._mounted_blocks():
+            block.set_class(block.message.id in self.matches, "-match")
+        self.refresh_bindings()
+        if self.matches:
+            self.action_next_match()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without an active search, n and N fall through to the screen (n: New).
+        if action in ("next_match", "previous_match"):
+            return bool(self.matches)
+        return True
+
+    def action_next_match(self) -> None:
+        self._jump_to_message(self.matches.step(+1))
+
+    def action_previous_match(self) -> None:
+        self._jump_to_message(self.matches.step(-1))
+
+    def _jump_to_message(self, message_id: str | None) -> None:
+        if message_id is None:
+            return
+        self._release_hold()
+        self.anchor(False)
+        for block in self._mounted_blocks():
+            if block.message.id == message_id:
+                self.scroll_to_widget(block, top=True, animate=False, immediate=True)
+                return
+        # Not mounted: a window that starts at it, fetched if need be, at the top.
+        self._reset_window(self.window.ids.index(message_id))
+        self._jump_pending = message_id
+        self._load("after")
+
+    def _finish_jump(self) -> None:
+        """After a layout: scroll to the match a jump mounted, once it is there."""
+        if self._jump_pending is None:
+            return
+        for block in self._mounted_blocks():
+            if block.message.id == self._jump_pending:
+                self._jump_pending = None
+                self.scroll_to_widget(block, top=True, animate=False, immediate=True)
+                return
 
     @on(Click, "#new-below")
     def _clicked_hint(self) -> None:

@@ -1,0 +1,306 @@
+"""The search mode's list of results: virtualised on Textual's Line API, like the sidebar.
+
+Each result takes two lines: the conversation's name, then how many messages match and the best
+snippet, its matched words highlighted. Names and snippets are untrusted: they are cleaned with
+`pieces_tui.sanitize.clean_line` and styled by character spans, never parsed as markup. Only the
+rows on screen are rendered, so a thousand results cost what ten do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from pieces_tui.labels import UNTITLED
+from pieces_tui.sanitize import clean_line
+
+__all__ = ["SearchResult", "SearchResults", "snippet_text"]
+
+ROW_HEIGHT = 2
+LEAD = 8
+"""Characters of context kept before a snippet's first match."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One matching conversation, as the list shows it. `snippet` is raw (untrusted) text and
+    `matches` its [start, end) character spans."""
+
+    id: str
+    name: str | None
+    message_hits: int
+    snippet: str = ""
+    matches: tuple[tuple[int, int], ...] = ()
+    favorited: bool = False
+
+
+def snippet_text(
+    snippet: str,
+    matches: Sequence[tuple[int, int]],
+    match_style: Style | str,
+    style: Style | str = "",
+    *,
+    lead: int | None = None,
+) -> Text:
+    """The snippet on one line, cleaned, with each matched span styled. Spans are mapped through
+    the cleaning piece by piece, so a removed control character cannot shift them. With `lead`,
+    at most that many characters are kept before the first match (cut ones become "…"), so the
+    match shows in a narrow row."""
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    length = 0
+    valid = [(a, b) for a, b in matches if 0 <= a < b <= len(snippet)]
+    if lead is not None and valid:
+        first = min(a for a, _ in valid)
+        if first > lead + 1:
+            cursor = first - lead
+            pieces.append("…")
+            length = 1
+    for start, end in sorted(valid):
+        if start < cursor or end > len(snippet) or start >= end:
+            continue
+        before = _clean_piece(snippet[cursor:start])
+        word = _clean_piece(snippet[start:end])
+        pieces.extend((before, word))
+        length += len(before)
+        spans.append((length, length + len(word)))
+        length += len(word)
+        cursor = end
+    pieces.append(_clean_piece(snippet[cursor:]))
+    text = Text("".join(pieces), style=style, no_wrap=True, end="")
+    for start, end in spans:
+        text.stylize(match_style, start, end)
+    return text
+
+
+def _clean_piece(piece: str) -> str:
+    """`clean_line` keeping one space at either edge where the piece had whitespace there (it
+    joins the words around a match)."""
+    cleaned = clean_line(piece)
+    if cleaned and piece[:1].isspace() and not cleaned[:1].isspace():
+        cleaned = " " + cleaned
+    if cleaned and piece[-1:].isspace() and not cleaned[-1:].isspace():
+        cleaned += " "
+    return cleaned if cleaned or not piece[:1].isspace() else " "
+
+
+class SearchResults(ScrollView, can_focus=True):
+    """Results in rank order; posts `Highlighted` and `Selected` like `ConversationList`."""
+
+    ALLOW_MAXIMIZE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("home,g", "cursor_first", "First", show=False),
+        Binding("end,G", "cursor_last", "Last", show=False),
+        Binding("pageup", "cursor_page_up", "Page up", show=False),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "search-results--highlight",
+        "search-results--meta",
+        "search-results--match",
+        "search-results--untitled",
+        "search-results--star",
+    }
+
+    DEFAULT_CSS = """
+    SearchResults {
+        width: 1fr;
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .search-results--meta { color: $text-muted; }
+        & > .search-results--untitled { color: $text-muted; text-style: italic; }
+        & > .search-results--match { color: $text-accent; text-style: bold underline; }
+        & > .search-results--star { color: $text-warning; }
+        & > .search-results--highlight {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .search-results--highlight {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
+    class Selected(Message):
+        """A result was chosen with enter or a click."""
+
+        def __init__(self, conversation_id: str, results: SearchResults) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.results = results
+
+        @property
+        def control(self) -> SearchResults:
+            return self.results
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: list[SearchResult] = []
+        self._index: int | None = None
+        self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(512)
+
+    # --- public API -------------------------------------------------------------------------------
+
+    @property
+    def results(self) -> Sequence[SearchResult]:
+        return self._rows
+
+    @property
+    def highlighted_id(self) -> str | None:
+        return None if self._index is None else self._rows[self._index].id
+
+    def set_results(self, rows: Sequence[SearchResult]) -> None:
+        """Show these results (rank order), highlighting the first."""
+        self._rows = list(rows)
+        self._cache.clear()
+        self._index = 0 if self._rows else None
+        self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
+        self.scroll_to(y=0, animate=False, force=True)
+        self.refresh()
+
+    def update_result(self, row: SearchResult) -> None:
+        """Replace the result of the same id (a star changed, a rename), if it is listed."""
+        for index, old in enumerate(self._rows):
+            if old.id == row.id:
+                self._rows[index] = row
+                self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
+                return
+
+    # --- keys and mouse ---------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move(+1)
+
+    def action_cursor_first(self) -> None:
+        self._set_index(0)
+
+    def action_cursor_last(self) -> None:
+        self._set_index(len(self._rows) - 1)
+
+    def action_cursor_page_up(self) -> None:
+        self._move(-self._page())
+
+    def action_cursor_page_down(self) -> None:
+        self._move(self._page())
+
+    def action_select(self) -> None:
+        conversation_id = self.highlighted_id
+        if conversation_id is not None:
+            self.post_message(self.Selected(conversation_id, self))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= index < len(self._rows):
+            event.stop()
+            self._set_index(index)
+            self.action_select()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # --- rendering --------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index, part = divmod(self.scroll_offset.y + y, ROW_HEIGHT)
+        width = self.scrollable_content_region.width
+        if not 0 <= index < len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        return self._render_row(self._rows[index], index == self._index, width)[part]
+
+    def _render_row(self, row: SearchResult, highlighted: bool, width: int) -> tuple[Strip, Strip]:
+        key = (row, highlighted, width, self.has_focus)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        base = ("search-results--highlight",) if highlighted else ()
+        get_style = self.get_visual_style
+        base_style = get_style(*base).rich_style
+        inner = max(0, width - 2)
+        if row.name is None:
+            name = Text(UNTITLED, style=get_style(*base, "search-results--untitled").rich_style)
+        else:
+            name = Text(clean_line(row.name), style=base_style)
+        if row.favorited:
+            name = Text.assemble(("★ ", get_style(*base, "search-results--star").rich_style), name)
+        name.truncate(inner, overflow="ellipsis")
+        meta_style = get_style(*base, "search-results--meta").rich_style
+        hits = row.message_hits
+        label = "name" if not hits else ("1 message" if hits == 1 else f"{hits:,} messages")
+        meta = Text(f"{label} · ", style=meta_style, no_wrap=True, end="")
+        match_style = get_style(*base, "search-results--match").rich_style
+        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=LEAD))
+        meta.truncate(inner, overflow="ellipsis")
+        strips = (self._strip(name, width, base_style), self._strip(meta, width, base_style))
+        self._cache[key] = strips
+        return strips
+
+    def _strip(self, content: Text, width: int, style: Style) -> Strip:
+        line = Text(" ", style=style, end="", no_wrap=True)
+        line.append_text(content)
+        segments = list(line.render(self.app.console))
+        return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+
+    def _move(self, delta: int) -> None:
+        if self._rows:
+            self._set_index((self._index or 0) + delta)
+
+    def _set_index(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = max(0, min(index, len(self._rows) - 1))
+        old = self._index
+        self._index = index
+        for changed in (old, index):
+            if changed is not None:
+                self.refresh_lines(changed * ROW_HEIGHT, ROW_HEIGHT)
+        self.scroll_to_region(
+            Region(0, index * ROW_HEIGHT, max(1, self.scrollable_content_region.width), ROW_HEIGHT),
+            animate=False,
+            force=True,
+            immediate=True,
+        )

@@ -1,0 +1,56 @@
+"""Snapshots of the search mode, an opened result and the favorites-only view (demo data, fixed
+clock; the demo stars some conversations, so the main screen's snapshots show stars too)."""
+
+from __future__ import annotations
+
+import pytest
+from pilot_wait import wait_until
+from textual.pilot import Pilot
+
+from pieces_tui.app import PiecesApp
+
+from .test_snapshots import settle, still
+
+QUERY = "retry"
+
+
+async def searched(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, PiecesApp)
+    await pilot.press("s", *QUERY)
+    panel = app.main_screen.search_panel
+    await wait_until(pilot, lambda: panel.active_query == QUERY and bool(panel.results.results))
+    await still(pilot)
+
+
+async def opened(pilot: Pilot[None]) -> None:
+    await searched(pilot)
+    app = pilot.app
+    assert isinstance(app, PiecesApp)
+    await pilot.press("enter", "enter")
+    detail = app.main_screen.detail
+    await wait_until(pilot, lambda: bool(detail.matches) and not detail.loading)
+    await wait_until(pilot, lambda: detail.matches.position == "1/" + str(len(detail.matches.ids)))
+    await pilot.pause()
+
+
+async def favorites_only(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("F")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_search_mode_with_results(snap_compare, demo_server, make_app, size) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=size, run_before=searched)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_an_opened_result_at_its_first_match(snap_compare, demo_server, make_app, size) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=size, run_before=opened)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_favorites_only(snap_compare, demo_server, make_app, size) -> None:
+    assert snap_compare(make_app(demo_server.url), terminal_size=size, run_before=favorites_only)
