@@ -53,7 +53,12 @@ class PiecesApp(App[None]):
             self, url=url, demo=demo, discover_hosts=discover_hosts, timings=self.timings
         )
         self.store = self.connection.store
-        self.main_screen = MainScreen(self.connection, now=now, timings=self.timings)
+        self.main_screen = MainScreen(
+            self.connection,
+            now=now,
+            timings=self.timings,
+            undo_seconds=self._settings.undo_seconds,
+        )
         self._log_handler = TextualHandler()
 
     def notify(
@@ -139,6 +144,11 @@ class PiecesApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
             yield from screen.system_commands()
+
+    async def action_quit(self) -> None:
+        """Pending deletes are sent first (the undo window closes early), then quit."""
+        await self.main_screen.bulk.flush()
+        self.exit()
 
     async def on_unmount(self) -> None:
         logging.getLogger("pieces_tui").removeHandler(self._log_handler)

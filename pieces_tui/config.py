@@ -19,6 +19,8 @@ DEFAULT_THEME = "textual-dark"
 @dataclass
 class Settings:
     theme: str = DEFAULT_THEME
+    undo_seconds: float = 5.0
+    """How long a delete waits before it is sent (`u` undoes it meanwhile); 0 sends at once."""
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
 
     @classmethod
@@ -34,6 +36,9 @@ class Settings:
             return settings
         if isinstance(raw, dict) and isinstance(raw.get("theme"), str):
             settings.theme = raw["theme"]
+        undo = raw.get("undo_seconds") if isinstance(raw, dict) else None
+        if isinstance(undo, int | float) and not isinstance(undo, bool) and 0 <= undo <= 3600:
+            settings.undo_seconds = float(undo)
         return settings
 
     def save(self) -> None:

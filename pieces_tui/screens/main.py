@@ -27,8 +27,7 @@ from textual.worker import Worker
 from pieces_tui.client import NotFound, PiecesClient, PiecesError
 from pieces_tui.connection import Connection, ConnectionChanged, StoreChanged
 from pieces_tui.detail_loader import load_detail, message_fetcher
-from pieces_tui.labels import UNTITLED
-from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.bulk import BulkActions
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.new_conversation import NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
@@ -75,6 +74,7 @@ class MainScreen(Screen[None]):
         Binding("n", "new_conversation", "New"),
         Binding("r", "rename_conversation", "Rename"),
         Binding("d,delete", "delete_conversation", "Delete"),
+        Binding("u", "undo_delete", "Undo"),
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -90,6 +90,10 @@ class MainScreen(Screen[None]):
     filtered: reactive[int | None] = reactive(None)
     """How many pass the filter (None when there is no filter)."""
     pane: reactive[Pane] = reactive(Pane, init=False)
+    marked: reactive[int] = reactive(0)
+    """How many conversations are marked (`bulk.marks`)."""
+    activity: reactive[str] = reactive("")
+    """A long batch's progress ("deleting 40/200"), "" when idle."""
 
     conversation_list = query_one("#conversations", ConversationList)
     detail = query_one("#detail", ConversationDetail)
@@ -97,7 +101,12 @@ class MainScreen(Screen[None]):
     filter_input = query_one("#filter", Input)
 
     def __init__(
-        self, connection: Connection, *, now: Callable[[], datetime], timings: Timings
+        self,
+        connection: Connection,
+        *,
+        now: Callable[[], datetime],
+        timings: Timings,
+        undo_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -105,6 +114,7 @@ class MainScreen(Screen[None]):
         self._now = now
         self._timings = timings
         self._settle: Timer | None = None
+        self.bulk = BulkActions(self, undo_seconds=undo_seconds)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status").data_bind(
@@ -113,6 +123,8 @@ class MainScreen(Screen[None]):
             source=MainScreen.source,
             count=MainScreen.count,
             filtered=MainScreen.filtered,
+            marked=MainScreen.marked,
+            activity=MainScreen.activity,
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
@@ -123,6 +135,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.conversation_list.focus()
+        self.conversation_list.show_marks(self.bulk.marks)
         self.detail.show_placeholder("Loading conversations…")
 
     @property
@@ -336,28 +349,32 @@ class MainScreen(Screen[None]):
 
     @work(group="writes", exit_on_error=False)
     async def action_delete_conversation(self) -> None:
-        target = self._highlighted_target()
-        if target is None:
+        """The marked rows (or the highlighted one): ask once, then out of view at once; the
+        requests go when the undo window closes (`BulkActions`, `state.deletes`)."""
+        ids = await self.bulk.confirm_delete()
+        if not ids:
             return
-        conversation_id, name = target
-        if not await self.app.push_screen_wait(ConfirmDeleteScreen(name or UNTITLED)):
-            return
-        client = self.client
-        if client is None:
-            return
-        self._expect_removal(conversation_id)
-        try:
-            await client.delete_conversation(conversation_id)
-        except NotFound:
-            # Deleted elsewhere first (the stream may not have said so yet): the goal is met.
-            self.notify("This conversation was already deleted elsewhere.", title="Deleted")
-        except PiecesError as error:
-            self._expect_removal(conversation_id, expected=False)
-            self.notify(f"Could not delete: {error}", severity="error")
-            return
-        self.store.remove(conversation_id)
+        open_id = self.pane.conversation_id if self.pane.conversation_id in ids else None
+        if open_id is not None:
+            self._expect_removal(open_id)
+        self.bulk.schedule_delete(ids)
         self._store_changed()  # while the pane still expects it
-        self._expect_removal(conversation_id, expected=False)
+        if open_id is not None:
+            self._expect_removal(open_id, expected=False)
+
+    def action_undo_delete(self) -> None:
+        batch = self.bulk.undo()
+        if batch is not None:
+            self._store_changed()  # the rows are back in the list: one of them takes the highlight
+            self.conversation_list.highlight(batch.ids[0])
+
+    @on(ConversationList.MarkToggled)
+    def _mark_toggled(self, event: ConversationList.MarkToggled) -> None:
+        self.bulk.toggle(event.index)
+
+    @on(ConversationList.RangeExtended)
+    def _range_extended(self, event: ConversationList.RangeExtended) -> None:
+        self.bulk.extend(event.index, event.origin)
 
     def _expect_removal(self, conversation_id: str, *, expected: bool = True) -> None:
         pane = self.pane
@@ -383,6 +400,7 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         self.conversation_list.focus()
+        self.conversation_list.show_marks(self.bulk.marks)
 
     def action_back_to_list(self) -> None:
         """Escape: leave the detail pane, or clear the filter."""
@@ -418,9 +436,12 @@ class MainScreen(Screen[None]):
         )
         yield SystemCommand(
             "Delete conversation",
-            "Delete the highlighted conversation",
+            "Delete the marked conversations (or the highlighted one)",
             self.action_delete_conversation,
         )
+        yield SystemCommand("Mark all visible", "Mark every listed row", self.bulk.mark_all)
+        yield SystemCommand("Clear marks", "Unmark every conversation", self.bulk.clear)
+        yield SystemCommand("Undo delete", "Bring back the last delete", self.action_undo_delete)
         yield SystemCommand(
             "Filter conversations", "Filter the list by name", self.action_start_filter
         )

@@ -9,7 +9,7 @@ list with a parallel list of keys, so an upsert finds its place with `bisect` in
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -35,11 +35,29 @@ from pieces_tui.widgets.list_rows import (
     message_count_label,
 )
 
-__all__ = ["ConversationList", "ConversationRowLike"]
+__all__ = ["ConversationList", "ConversationRowLike", "VisibleIds"]
 
 
 ROW_HEIGHT = 2
 """Lines per conversation: the name, then the dim metadata line."""
+
+MARK_GLYPH = "✓"
+"""Drawn in the left gutter of a marked row, so marks show without colour too."""
+
+
+class VisibleIds(Sequence[str]):
+    """The ids of the listed (filtered) rows, in order, without copying them."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: SortedRows) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        return self._rows.rows[index].id
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -60,6 +78,9 @@ class ConversationList(ScrollView, can_focus=True):
         Binding("pageup", "cursor_page_up", "Page up", show=False),
         Binding("pagedown", "cursor_page_down", "Page down", show=False),
         Binding("enter", "select", "Open", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("shift+up", "extend_marks(-1)", "Mark range up", show=False),
+        Binding("shift+down", "extend_marks(1)", "Mark range down", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -67,6 +88,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--meta",
         "conversation-list--match",
         "conversation-list--untitled",
+        "conversation-list--marked",
     }
     """
     | Class | Description |
@@ -75,6 +97,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--meta` | The second line: relative update time and message count. |
     | `conversation-list--match` | The part of a name that matches `filter_text`. |
     | `conversation-list--untitled` | The placeholder shown for a conversation without a name. |
+    | `conversation-list--marked` | A marked conversation (both of its lines, and its glyph). |
     """
 
     DEFAULT_CSS = """
@@ -96,6 +119,11 @@ class ConversationList(ScrollView, can_focus=True):
         & > .conversation-list--match {
             color: $text-accent;
             text-style: bold underline;
+        }
+        & > .conversation-list--marked {
+            color: $text-accent;
+            background: $accent 20%;
+            text-style: bold;
         }
         & > .conversation-list--highlight {
             color: $block-cursor-blurred-foreground;
@@ -142,6 +170,32 @@ class ConversationList(ScrollView, can_focus=True):
         def control(self) -> ConversationList:
             return self.conversation_list
 
+    class MarkToggled(Message):
+        """`space` on the listed row at `index`: the owner of the marks flips it."""
+
+        def __init__(self, index: int, conversation_list: ConversationList) -> None:
+            super().__init__()
+            self.index = index
+            self.conversation_list = conversation_list
+
+        @property
+        def control(self) -> ConversationList:
+            return self.conversation_list
+
+    class RangeExtended(Message):
+        """`shift+up/down` or `shift+click` moved the highlight from `origin` to `index`: the
+        owner of the marks extends its range to `index`."""
+
+        def __init__(self, index: int, origin: int, conversation_list: ConversationList) -> None:
+            super().__init__()
+            self.index = index
+            self.origin = origin
+            self.conversation_list = conversation_list
+
+        @property
+        def control(self) -> ConversationList:
+            return self.conversation_list
+
     filter_text: reactive[str] = reactive("", init=False)
     """Case-insensitive substring that names must contain to be listed ("" lists everything)."""
 
@@ -172,6 +226,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._by_id: dict[str, tuple[RowKey, ConversationRowLike]] = {}
         self._highlighted_id: str | None = None
         self._needle = ""
+        self._marked: Container[str] = frozenset()
         self._strip_cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(1024)
         rows = list(rows)
         if rows:
@@ -198,6 +253,27 @@ class ConversationList(ScrollView, can_focus=True):
     def highlighted_index(self) -> int | None:
         """Position of the highlighted conversation among the listed rows."""
         return self._index_in_view(self._highlighted_id)
+
+    def visible_ids(self) -> VisibleIds:
+        """The ids of the listed rows, in order (a live view, not a copy)."""
+        return VisibleIds(self._view)
+
+    def show_marks(self, marked: Container[str]) -> None:
+        """Draw the rows whose id is in `marked` as marked (the owner keeps it up to date and
+        calls `refresh_marks` with the ids that flipped)."""
+        self._marked = marked
+        self.refresh()
+
+    def refresh_marks(self, ids: Iterable[str]) -> None:
+        """Repaint these rows (their mark flipped); everything when they are many."""
+        ids = list(ids)
+        if len(ids) > 64:
+            self.refresh()
+            return
+        for conversation_id in ids:
+            index = self._index_in_view(conversation_id)
+            if index is not None:
+                self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
 
     def row_at(self, index: int) -> ConversationRowLike:
         """The listed (filtered) row at `index`."""
@@ -333,6 +409,20 @@ class ConversationList(ScrollView, can_focus=True):
         if self._highlighted_id is not None:
             self.post_message(self.Selected(self._highlighted_id, self))
 
+    def action_toggle_mark(self) -> None:
+        index = self.highlighted_index
+        if index is not None:
+            self.post_message(self.MarkToggled(index, self))
+
+    def action_extend_marks(self, delta: int) -> None:
+        origin = self.highlighted_index
+        if origin is None:
+            return
+        target = self._clamp(origin + delta)
+        assert target is not None
+        self._set_highlight(target)
+        self.post_message(self.RangeExtended(target, origin, self))
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -340,6 +430,13 @@ class ConversationList(ScrollView, can_focus=True):
         index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
         if 0 <= index < len(self._view):
             event.stop()
+            if event.shift:
+                origin = self.highlighted_index
+                self._set_highlight(index)
+                self.post_message(
+                    self.RangeExtended(index, index if origin is None else origin, self)
+                )
+                return
             self._set_highlight(index)
             self.action_select()
 
@@ -379,15 +476,27 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _render_row(self, row: ConversationRowLike, width: int) -> tuple[Strip, Strip]:
         highlighted = row.id == self._highlighted_id
+        marked = row.id in self._marked
         meta = (
             f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
-        cache_key = (row.id, row.name, meta, width, highlighted, self.has_focus, self._needle)
+        cache_key = (
+            row.id,
+            row.name,
+            meta,
+            width,
+            highlighted,
+            marked,
+            self.has_focus,
+            self._needle,
+        )
         cached = self._strip_cache.get(cache_key)
         if cached is not None:
             return cached
 
-        base_classes = ("conversation-list--highlight",) if highlighted else ()
+        base_classes: tuple[str, ...] = ("conversation-list--marked",) if marked else ()
+        if highlighted:
+            base_classes = (*base_classes, "conversation-list--highlight")
         get_style = self.get_visual_style
         base_style = get_style(*base_classes).rich_style
         inner = max(0, width - 2)
@@ -408,14 +517,14 @@ class ConversationList(ScrollView, can_focus=True):
         meta_text.truncate(inner, overflow="ellipsis")
 
         strips = (
-            self._to_strip(name, width, base_style),
+            self._to_strip(name, width, base_style, MARK_GLYPH if marked else " "),
             self._to_strip(meta_text, width, base_style),
         )
         self._strip_cache[cache_key] = strips
         return strips
 
-    def _to_strip(self, content: Text, width: int, style: Style) -> Strip:
-        line = Text(" ", style=style, end="", no_wrap=True)
+    def _to_strip(self, content: Text, width: int, style: Style, gutter: str = " ") -> Strip:
+        line = Text(gutter, style=style, end="", no_wrap=True)
         line.append_text(content)
         segments = list(line.render(self.app.console))
         return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()

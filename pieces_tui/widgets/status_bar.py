@@ -18,6 +18,8 @@ class StatusBar(Widget):
     detail: reactive[str] = reactive("")
     count: reactive[int | None] = reactive(None)
     filtered: reactive[int | None] = reactive(None)
+    marked: reactive[int] = reactive(0)
+    activity: reactive[str] = reactive("")
 
     STATE_LABELS = {
         "connecting": ("◌ connecting", "$warning"),
@@ -38,4 +40,8 @@ class StatusBar(Widget):
             if self.filtered is not None:
                 text = f"{self.filtered:,} of {text}"
             parts.append(Content(text))
+        if self.marked:
+            parts.append(Content.styled(f"✓ {self.marked:,} marked", "bold $text-accent"))
+        if self.activity:
+            parts.append(Content.styled(clean_line(self.activity), "$text-warning"))
         return Content(" · ").join(parts)
