@@ -37,6 +37,8 @@ class BulkActions:
         self.marks = Marks(screen.store)
         self.marks.subscribe(self._marks_flipped)
         self._deletes: PendingDeletes | None = None
+        self._marked_batches: set[int] = set()
+        """Batches made of marked rows: `undo` marks them again."""
 
     # -- marks ------------------------------------------------------------------------------------
 
@@ -45,16 +47,19 @@ class BulkActions:
         if self.screen.is_mounted:
             self.screen.conversation_list.refresh_marks(ids)
 
-    def toggle(self, index: int) -> None:
+    def toggle(self, conversation_id: str) -> None:
+        """`space`: flip the row's mark (the list already moved its highlight down)."""
         listing = self.screen.conversation_list
-        rows = listing.visible_ids()
-        if 0 <= index < len(rows):
-            listing.highlight(rows[self.marks.toggle(rows, index).next_index])
+        index = listing.index_of(conversation_id)
+        if index is not None:
+            self.marks.toggle(listing.visible_ids(), index)
 
-    def extend(self, index: int, origin: int) -> None:
-        rows = self.screen.conversation_list.visible_ids()
-        if 0 <= index < len(rows) and 0 <= origin < len(rows):
-            self.marks.extend(rows, index, origin=origin)
+    def extend(self, conversation_id: str, origin: str) -> None:
+        """`shift+up/down`, `shift+click`: the range from the anchor to this row."""
+        listing = self.screen.conversation_list
+        index = listing.index_of(conversation_id)
+        if index is not None:
+            self.marks.extend(listing.visible_ids(), index, origin=listing.index_of(origin))
 
     def mark_all(self) -> None:
         self.marks.mark_all(self.screen.conversation_list.visible_ids())
@@ -103,7 +108,10 @@ class BulkActions:
         client = self.screen.client
         if client is None:
             return None
+        marked = bool(self.marks)
         batch = self._pending(client).schedule(ids)
+        if batch is not None and marked:
+            self._marked_batches.add(batch.number)
         if batch is not None and self.undo_seconds > 0:
             self.screen.notify(batch.message(), title="Deleted", timeout=self.undo_seconds)
         return batch
@@ -114,6 +122,9 @@ class BulkActions:
         if batch is None:
             self.screen.notify("Nothing to undo.", severity="warning")
             return None
+        if batch.number in self._marked_batches:
+            self._marked_batches.discard(batch.number)
+            self.marks.mark_all(cid for cid in batch.ids if cid in self.screen.store)
         noun = "conversation" if len(batch) == 1 else "conversations"
         self.screen.notify(f"Restored {len(batch):,} {noun}.", title="Undone")
         return batch
@@ -139,5 +150,6 @@ class BulkActions:
             self.screen.activity = f"deleting {progress.done:,}/{progress.total:,}"
 
     def _done(self, batch: PendingBatch, summary: DeleteSummary) -> None:
+        self._marked_batches.discard(batch.number)
         self.screen.activity = ""
         self.screen.notify(summary.message(), title=summary.title, severity=summary.severity)

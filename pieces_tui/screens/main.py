@@ -370,11 +370,11 @@ class MainScreen(Screen[None]):
 
     @on(ConversationList.MarkToggled)
     def _mark_toggled(self, event: ConversationList.MarkToggled) -> None:
-        self.bulk.toggle(event.index)
+        self.bulk.toggle(event.conversation_id)
 
     @on(ConversationList.RangeExtended)
     def _range_extended(self, event: ConversationList.RangeExtended) -> None:
-        self.bulk.extend(event.index, event.origin)
+        self.bulk.extend(event.conversation_id, event.origin)
 
     def _expect_removal(self, conversation_id: str, *, expected: bool = True) -> None:
         pane = self.pane

@@ -171,11 +171,11 @@ class ConversationList(ScrollView, can_focus=True):
             return self.conversation_list
 
     class MarkToggled(Message):
-        """`space` on the listed row at `index`: the owner of the marks flips it."""
+        """`space` on a row (the highlight then moves down): the owner of the marks flips it."""
 
-        def __init__(self, index: int, conversation_list: ConversationList) -> None:
+        def __init__(self, conversation_id: str, conversation_list: ConversationList) -> None:
             super().__init__()
-            self.index = index
+            self.conversation_id = conversation_id
             self.conversation_list = conversation_list
 
         @property
@@ -183,12 +183,15 @@ class ConversationList(ScrollView, can_focus=True):
             return self.conversation_list
 
     class RangeExtended(Message):
-        """`shift+up/down` or `shift+click` moved the highlight from `origin` to `index`: the
-        owner of the marks extends its range to `index`."""
+        """`shift+up/down` or `shift+click` moved the highlight from the row `origin` to the row
+        `conversation_id`: the owner of the marks extends its range to it. Ids, not indices, so
+        that a live insert between the key and its handling changes nothing."""
 
-        def __init__(self, index: int, origin: int, conversation_list: ConversationList) -> None:
+        def __init__(
+            self, conversation_id: str, origin: str, conversation_list: ConversationList
+        ) -> None:
             super().__init__()
-            self.index = index
+            self.conversation_id = conversation_id
             self.origin = origin
             self.conversation_list = conversation_list
 
@@ -253,6 +256,10 @@ class ConversationList(ScrollView, can_focus=True):
     def highlighted_index(self) -> int | None:
         """Position of the highlighted conversation among the listed rows."""
         return self._index_in_view(self._highlighted_id)
+
+    def index_of(self, conversation_id: str) -> int | None:
+        """Position of a conversation among the listed rows (None when not listed)."""
+        return self._index_in_view(conversation_id)
 
     def visible_ids(self) -> VisibleIds:
         """The ids of the listed rows, in order (a live view, not a copy)."""
@@ -410,18 +417,18 @@ class ConversationList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self._highlighted_id, self))
 
     def action_toggle_mark(self) -> None:
-        index = self.highlighted_index
-        if index is not None:
-            self.post_message(self.MarkToggled(index, self))
+        # The highlight moves down here, at once, so that keys typed ahead act on the next rows.
+        conversation_id = self._highlighted_id
+        if conversation_id is not None:
+            self.post_message(self.MarkToggled(conversation_id, self))
+            self._move_highlight(+1)
 
     def action_extend_marks(self, delta: int) -> None:
-        origin = self.highlighted_index
-        if origin is None:
-            return
-        target = self._clamp(origin + delta)
-        assert target is not None
-        self._set_highlight(target)
-        self.post_message(self.RangeExtended(target, origin, self))
+        origin = self._highlighted_id
+        if origin is not None:
+            self._move_highlight(delta)
+            assert self._highlighted_id is not None
+            self.post_message(self.RangeExtended(self._highlighted_id, origin, self))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -431,11 +438,10 @@ class ConversationList(ScrollView, can_focus=True):
         if 0 <= index < len(self._view):
             event.stop()
             if event.shift:
-                origin = self.highlighted_index
+                origin = self._highlighted_id
                 self._set_highlight(index)
-                self.post_message(
-                    self.RangeExtended(index, index if origin is None else origin, self)
-                )
+                target = self._view.rows[index].id
+                self.post_message(self.RangeExtended(target, origin or target, self))
                 return
             self._set_highlight(index)
             self.action_select()
