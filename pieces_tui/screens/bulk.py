@@ -110,9 +110,12 @@ class BulkActions:
             return None
         marked = bool(self.marks)
         batch = self._pending(client).schedule(ids)
-        if batch is not None and marked:
+        if batch is None:  # the stream removed them while the dialog was open
+            self.screen.notify("Already deleted elsewhere.", title="Deleted")
+            return None
+        if marked:
             self._marked_batches.add(batch.number)
-        if batch is not None and self.undo_seconds > 0:
+        if self.undo_seconds > 0:
             self.screen.notify(batch.message(), title="Deleted", timeout=self.undo_seconds)
         return batch
 
