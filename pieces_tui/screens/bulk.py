@@ -39,6 +39,8 @@ class BulkActions:
         self._deletes: PendingDeletes | None = None
         self._marked_batches: set[int] = set()
         """Batches made of marked rows: `undo` marks them again."""
+        self._highlight_after: dict[int, str | None] = {}
+        """Where the highlight went when each batch left the list (see `_done`)."""
 
     # -- marks ------------------------------------------------------------------------------------
 
@@ -111,10 +113,11 @@ class BulkActions:
         marked = bool(self.marks)
         batch = self._pending(client).schedule(ids)
         if batch is None:  # the stream removed them while the dialog was open
-            self.screen.notify("Already deleted elsewhere.", title="Deleted")
+            self.screen.notify("This conversation was already deleted elsewhere.", title="Deleted")
             return None
         if marked:
             self._marked_batches.add(batch.number)
+        self.screen.call_later(self._note_highlight, batch.number)  # once the list moved on
         if self.undo_seconds > 0:
             self.screen.notify(batch.message(), title="Deleted", timeout=self.undo_seconds)
         return batch
@@ -152,7 +155,16 @@ class BulkActions:
         else:
             self.screen.activity = f"deleting {progress.done:,}/{progress.total:,}"
 
+    def _note_highlight(self, number: int) -> None:
+        self._highlight_after[number] = self.screen.conversation_list.highlighted_id
+
     def _done(self, batch: PendingBatch, summary: DeleteSummary) -> None:
         self._marked_batches.discard(batch.number)
+        after = self._highlight_after.pop(batch.number, None)
+        listing = self.screen.conversation_list
+        if summary.failed and after is not None and listing.highlighted_id == after:
+            # The user has not moved since: the row that could not be deleted takes the
+            # highlight back (after the list got it back: that change is queued before this).
+            self.screen.call_later(listing.highlight, summary.failed[0].id)
         self.screen.activity = ""
         self.screen.notify(summary.message(), title=summary.title, severity=summary.severity)
