@@ -351,6 +351,7 @@ class MainScreen(Screen[None]):
     async def action_delete_conversation(self) -> None:
         """The marked rows (or the highlighted one): ask once, then out of view at once; the
         requests go when the undo window closes (`BulkActions`, `state.deletes`)."""
+        await self.conversation_list.sync_marks()  # `space space d` typed in one go
         ids = await self.bulk.confirm_delete()
         if not ids:
             return
@@ -371,6 +372,10 @@ class MainScreen(Screen[None]):
     @on(ConversationList.MarkToggled)
     def _mark_toggled(self, event: ConversationList.MarkToggled) -> None:
         self.bulk.toggle(event.conversation_id)
+
+    @on(ConversationList.MarksSynced)
+    def _marks_synced(self, event: ConversationList.MarksSynced) -> None:
+        event.done.set()
 
     @on(ConversationList.RangeExtended)
     def _range_extended(self, event: ConversationList.RangeExtended) -> None:

@@ -8,6 +8,8 @@ list with a parallel list of keys, so an upsert finds its place with `bisect` in
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
@@ -198,6 +200,21 @@ class ConversationList(ScrollView, can_focus=True):
         @property
         def control(self) -> ConversationList:
             return self.conversation_list
+
+    class MarksSynced(Message):
+        """Posted by `sync_marks`; its handler sets `done`. It travels behind every mark
+        message posted before it, so once it is handled, all of those were too."""
+
+        def __init__(self, done: asyncio.Event) -> None:
+            super().__init__()
+            self.done = done
+
+    async def sync_marks(self, within: float = 5.0) -> None:
+        """Wait until the mark messages already posted (keys typed ahead) have been handled."""
+        done = asyncio.Event()
+        self.post_message(self.MarksSynced(done))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), within)
 
     filter_text: reactive[str] = reactive("", init=False)
     """Case-insensitive substring that names must contain to be listed ("" lists everything)."""

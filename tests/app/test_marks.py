@@ -159,3 +159,16 @@ async def test_undo_seconds_comes_from_the_config_file(tmp_path) -> None:
     assert Settings.load(path).undo_seconds == 0
     path.write_text('{"undo_seconds": "soon"}', encoding="utf-8")
     assert Settings.load(path).undo_seconds == 5.0
+
+
+async def test_keys_typed_ahead_mark_before_d_asks(demo_server, make_app) -> None:
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        rows = listed(app)
+        await pilot.press("space", "space", "space", "d")  # one burst, as a fast typist sends it
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen))
+        assert app.main_screen.bulk.targets() == rows[:3]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDeleteScreen))
+        assert listed(app) == rows  # cancelled: nothing left the list
