@@ -64,7 +64,11 @@ class PiecesApp(App[None]):
         )
         self.store = self.connection.store
         self.main_screen = MainScreen(
-            self.connection, now=now, timings=self.timings, settings=self._settings
+            self.connection,
+            now=now,
+            timings=self.timings,
+            settings=self._settings,
+            undo_seconds=self._settings.undo_seconds,
         )
         self._log_handler = TextualHandler()
         self.typeahead = Typeahead(self)
@@ -189,6 +193,11 @@ class PiecesApp(App[None]):
                 yield command
         if isinstance(screen, MainScreen):
             yield from screen.system_commands()
+
+    async def action_quit(self) -> None:
+        """Pending deletes are sent first (the undo window closes early), then quit."""
+        await self.main_screen.bulk.flush()
+        self.exit()
 
     async def on_unmount(self) -> None:
         logging.getLogger("pieces_tui").removeHandler(self._log_handler)

@@ -1,6 +1,8 @@
-"""Delete confirmation: names the conversation; Cancel is the default."""
+"""Delete confirmation: names the count and the first few conversations; Cancel is the default."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,52 +13,68 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from pieces_tui.sanitize import clean_line
-from pieces_tui.typeahead import keys_ready
 
-SHOWN_NAME = 90
-"""Longer names are elided in the middle; the whole name is the body's tooltip."""
+NAMES_SHOWN = 3
+"""How many names the dialog lists before "and N more"."""
+NAME_WIDTH = 48
+"""Longer names are elided, so the dialog fits 80x24 whatever the server sends."""
 
 
-def elide(name: str, limit: int = SHOWN_NAME) -> str:
-    if len(name) <= limit:
-        return name
-    half = (limit - 1) // 2
-    return f"{name[:half]}…{name[-(limit - 1 - half) :]}"
+def _elide(name: str, width: int = NAME_WIDTH) -> str:
+    name = clean_line(name)
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 class ConfirmDeleteScreen(ModalScreen[bool]):
-    """Ask before deleting; dismisses with True only on an explicit Delete."""
+    """Ask once before deleting one or many; dismisses with True only on an explicit Delete.
+
+    `names`: the conversations' names, in list order (one per conversation). `undo_seconds`: the
+    undo window the delete will get (0: none, so the dialog says it cannot be undone)."""
 
     BINDINGS = [
         Binding("escape", "dismiss(False)", "Cancel"),
         Binding("left,right,h,l", "app.focus_previous", "Switch button", show=False),
     ]
 
-    def __init__(self, conversation_name: str) -> None:
+    def __init__(self, names: Sequence[str], *, undo_seconds: float = 0) -> None:
         super().__init__()
-        self._conversation_name = clean_line(conversation_name)
+        self._names = [_elide(name) for name in names[:NAMES_SHOWN]]
+        self._count = len(names)
+        self._undo_seconds = undo_seconds
 
     def compose(self) -> ComposeResult:
+        count = self._count
         with Vertical(id="dialog", classes="dialog -danger"):
-            yield Label("Delete conversation?", classes="dialog-title")
-            body = Label(
-                Content.assemble(
+            if count == 1:
+                yield Label("Delete conversation?", classes="dialog-title")
+                body = Content.assemble(
                     "“",
-                    (elide(self._conversation_name), "bold"),
+                    (self._names[0], "bold"),
                     "” and its messages will be deleted from Pieces OS.",
-                ),
-                classes="dialog-body",
-            )
-            if len(self._conversation_name) > SHOWN_NAME:
-                body.tooltip = Content(self._conversation_name)
-            yield body
-            yield Label("This cannot be undone.", classes="dialog-hint")
+                )
+            else:
+                yield Label(f"Delete {count:,} conversations?", classes="dialog-title")
+                lines: list[Content | str] = [
+                    f"These {count:,} conversations and their messages will be deleted from "
+                    "Pieces OS:"
+                ]
+                for name in self._names:
+                    lines.append(Content.assemble("\n  “", (name, "bold"), "”"))
+                if count > len(self._names):
+                    lines.append(f"\n  and {count - len(self._names):,} more")
+                body = Content.assemble(*lines)
+            yield Label(body, classes="dialog-body")
+            if self._undo_seconds > 0:
+                hint = f"You can undo with u for {self._undo_seconds:g} seconds after."
+            else:
+                hint = "This cannot be undone."
+            yield Label(hint, classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
                 yield Button("Delete", id="delete", variant="error")
 
     def on_mount(self) -> None:
-        keys_ready(self, self.query_one("#cancel", Button))
+        self.query_one("#cancel", Button).focus()
 
     @on(Button.Pressed, "#delete")
     def _delete(self) -> None:

@@ -28,7 +28,7 @@ from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, St
 from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
-from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.bulk import BulkActions
 from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.layout_keys import LayoutScreen
@@ -36,7 +36,6 @@ from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.screens.search_panel import SearchPanel
-from pieces_tui.state.problems import human_error
 from pieces_tui.typeahead import hold_keys, keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
@@ -85,6 +84,7 @@ class MainScreen(FindScreen, LayoutScreen):
         Binding("r", "rename_conversation", "Rename"),
         Binding("d,delete", "delete_conversation", "Delete"),
         Binding("e", "export", "Export"),
+        Binding("u", "undo_delete", "Undo"),
         Binding("slash", "start_filter", "Filter", key_display="/"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "app.quit", "Quit"),
@@ -102,6 +102,10 @@ class MainScreen(FindScreen, LayoutScreen):
     filtered: reactive[int | None] = reactive(None)
     """How many pass the filter (None when there is no filter)."""
     pane: reactive[Pane] = reactive(Pane, init=False)
+    marked: reactive[int] = reactive(0)
+    """How many conversations are marked (`bulk.marks`)."""
+    activity: reactive[str] = reactive("")
+    """A long batch's progress ("deleting 40/200"), "" when idle."""
 
     conversation_list = query_one("#conversations", ConversationList)
     detail = query_one("#detail", ConversationDetail)
@@ -118,6 +122,7 @@ class MainScreen(FindScreen, LayoutScreen):
         now: Callable[[], datetime],
         timings: Timings,
         settings: Settings,
+        undo_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         self.remember_from(settings)
@@ -126,6 +131,7 @@ class MainScreen(FindScreen, LayoutScreen):
         self._now = now
         self._timings = timings
         self._settle: Timer | None = None
+        self.bulk = BulkActions(self, undo_seconds=undo_seconds)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status").data_bind(
@@ -134,6 +140,8 @@ class MainScreen(FindScreen, LayoutScreen):
             source=MainScreen.source,
             count=MainScreen.count,
             filtered=MainScreen.filtered,
+            marked=MainScreen.marked,
+            activity=MainScreen.activity,
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
@@ -145,6 +153,7 @@ class MainScreen(FindScreen, LayoutScreen):
 
     def on_mount(self) -> None:
         keys_ready(self, self.conversation_list)  # keys typed while the app started go now
+        self.conversation_list.show_marks(self.bulk.marks)
         self.detail.show_placeholder(LOADING)
 
     @property
@@ -383,39 +392,39 @@ class MainScreen(FindScreen, LayoutScreen):
         hold_keys(self.app)
         self.app.push_screen(RenameScreen(name, rename))
 
-    def action_delete_conversation(self) -> None:
-        target = self._highlighted_target()
-        if target is None:
-            return
-        conversation_id, name = target
-        hold_keys(self.app)
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._delete(conversation_id, name)
-
-        self.app.push_screen(ConfirmDeleteScreen(name or UNTITLED), answered)
-
     @work(group="writes", exit_on_error=False)
-    async def _delete(self, conversation_id: str, name: str | None) -> None:
-        client = self.client
-        if client is None:
+    async def action_delete_conversation(self) -> None:
+        """The marked rows (or the highlighted one): ask once, then out of view at once; the
+        requests go when the undo window closes (`BulkActions`, `state.deletes`)."""
+        await self.conversation_list.sync_marks()  # `space space d` typed in one go
+        ids = await self.bulk.confirm_delete()
+        if not ids:
             return
-        self._expect_removal(conversation_id)
-        try:
-            await client.delete_conversation(conversation_id)
-        except NotFound:
-            # Deleted elsewhere first (the stream may not have said so yet): the goal is met.
-            self.notify("This conversation was already deleted elsewhere.", title="Deleted")
-        except PiecesError as error:
-            self._expect_removal(conversation_id, expected=False)
-            self.notify(human_error("Could not delete", error), severity="error")
-            return
-        else:
-            self.notify(f"Deleted “{name or UNTITLED}”.", title="Deleted")
-        self.store.remove(conversation_id)
+        open_id = self.pane.conversation_id if self.pane.conversation_id in ids else None
+        if open_id is not None:
+            self._expect_removal(open_id)
+        self.bulk.schedule_delete(ids)
         self._store_changed()  # while the pane still expects it
-        self._expect_removal(conversation_id, expected=False)
+        if open_id is not None:
+            self._expect_removal(open_id, expected=False)
+
+    def action_undo_delete(self) -> None:
+        batch = self.bulk.undo()
+        if batch is not None:
+            self._store_changed()  # the rows are back in the list: one of them takes the highlight
+            self.conversation_list.highlight(batch.ids[0])
+
+    @on(ConversationList.MarkToggled)
+    def _mark_toggled(self, event: ConversationList.MarkToggled) -> None:
+        self.bulk.toggle(event.conversation_id)
+
+    @on(ConversationList.MarksSynced)
+    def _marks_synced(self, event: ConversationList.MarksSynced) -> None:
+        event.done.set()
+
+    @on(ConversationList.RangeExtended)
+    def _range_extended(self, event: ConversationList.RangeExtended) -> None:
+        self.bulk.extend(event.conversation_id, event.origin)
 
     def export_ids(self) -> list[str]:
         """What `e` exports: the highlighted conversation (the marked ones, once marks exist)."""
@@ -452,6 +461,7 @@ class MainScreen(FindScreen, LayoutScreen):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         self.conversation_list.focus()
+        self.conversation_list.show_marks(self.bulk.marks)
 
     def action_back_to_list(self) -> None:
         """Escape: leave the detail pane, or clear the filter, or leave search mode."""
@@ -500,9 +510,12 @@ class MainScreen(FindScreen, LayoutScreen):
             ),
             (
                 "Delete conversation",
-                "Delete the highlighted conversation · d",
+                "Delete the marked conversations (or the highlighted one) · d",
                 self.action_delete_conversation,
             ),
+            ("Mark all visible", "Mark every listed row", self.bulk.mark_all),
+            ("Clear marks", "Unmark every conversation", self.bulk.clear),
+            ("Undo delete", "Bring back the last delete · u", self.action_undo_delete),
             ("Export", "Save as Markdown or JSON · e", self.action_export),
             ("Filter conversations", "Filter the list by name · /", self.action_start_filter),
             ("Show keys", "List every key binding · ?", self.action_help),

@@ -8,8 +8,10 @@ list with a parallel list of keys, so an upsert finds its place with `bisect` in
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -35,11 +37,29 @@ from pieces_tui.widgets.list_rows import (
     message_count_label,
 )
 
-__all__ = ["ConversationList", "ConversationRowLike"]
+__all__ = ["ConversationList", "ConversationRowLike", "VisibleIds"]
 
 
 ROW_HEIGHT = 2
 """Lines per conversation: the name, then the dim metadata line."""
+
+MARK_GLYPH = "✓"
+"""Drawn in the left gutter of a marked row, so marks show without colour too."""
+
+
+class VisibleIds(Sequence[str]):
+    """The ids of the listed (filtered) rows, in order, without copying them."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: SortedRows) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        return self._rows.rows[index].id
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -60,6 +80,9 @@ class ConversationList(ScrollView, can_focus=True):
         Binding("pageup", "cursor_page_up", "Page up", show=False),
         Binding("pagedown", "cursor_page_down", "Page down", show=False),
         Binding("enter", "select", "Open", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("shift+up", "extend_marks(-1)", "Mark range up", show=False),
+        Binding("shift+down", "extend_marks(1)", "Mark range down", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -68,6 +91,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--match",
         "conversation-list--untitled",
         "conversation-list--star",
+        "conversation-list--marked",
     }
     """
     | Class | Description |
@@ -77,6 +101,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--match` | The part of a name that matches `filter_text`. |
     | `conversation-list--untitled` | The placeholder shown for a conversation without a name. |
     | `conversation-list--star` | The star before a favorite's name. |
+    | `conversation-list--marked` | A marked conversation (both of its lines, and its glyph). |
     """
 
     DEFAULT_CSS = """
@@ -101,6 +126,11 @@ class ConversationList(ScrollView, can_focus=True):
         }
         & > .conversation-list--star {
             color: $text-warning;
+        }
+        & > .conversation-list--marked {
+            color: $text-accent;
+            background: $accent 20%;
+            text-style: bold;
         }
         & > .conversation-list--highlight {
             color: $block-cursor-blurred-foreground;
@@ -147,6 +177,50 @@ class ConversationList(ScrollView, can_focus=True):
         def control(self) -> ConversationList:
             return self.conversation_list
 
+    class MarkToggled(Message):
+        """`space` on a row (the highlight then moves down): the owner of the marks flips it."""
+
+        def __init__(self, conversation_id: str, conversation_list: ConversationList) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.conversation_list = conversation_list
+
+        @property
+        def control(self) -> ConversationList:
+            return self.conversation_list
+
+    class RangeExtended(Message):
+        """`shift+up/down` or `shift+click` moved the highlight from the row `origin` to the row
+        `conversation_id`: the owner of the marks extends its range to it. Ids, not indices, so
+        that a live insert between the key and its handling changes nothing."""
+
+        def __init__(
+            self, conversation_id: str, origin: str, conversation_list: ConversationList
+        ) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.origin = origin
+            self.conversation_list = conversation_list
+
+        @property
+        def control(self) -> ConversationList:
+            return self.conversation_list
+
+    class MarksSynced(Message):
+        """Posted by `sync_marks`; its handler sets `done`. It travels behind every mark
+        message posted before it, so once it is handled, all of those were too."""
+
+        def __init__(self, done: asyncio.Event) -> None:
+            super().__init__()
+            self.done = done
+
+    async def sync_marks(self, within: float = 5.0) -> None:
+        """Wait until the mark messages already posted (keys typed ahead) have been handled."""
+        done = asyncio.Event()
+        self.post_message(self.MarksSynced(done))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), within)
+
     filter_text: reactive[str] = reactive("", init=False)
     """Case-insensitive substring that names must contain to be listed ("" lists everything)."""
     favorites_only: reactive[bool] = reactive(False, init=False)
@@ -179,6 +253,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._by_id: dict[str, tuple[RowKey, ConversationRowLike]] = {}
         self._highlighted_id: str | None = None
         self._needle = ""
+        self._marked: Container[str] = frozenset()
         self._strip_cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(1024)
         rows = list(rows)
         if rows:
@@ -205,6 +280,31 @@ class ConversationList(ScrollView, can_focus=True):
     def highlighted_index(self) -> int | None:
         """Position of the highlighted conversation among the listed rows."""
         return self._index_in_view(self._highlighted_id)
+
+    def index_of(self, conversation_id: str) -> int | None:
+        """Position of a conversation among the listed rows (None when not listed)."""
+        return self._index_in_view(conversation_id)
+
+    def visible_ids(self) -> VisibleIds:
+        """The ids of the listed rows, in order (a live view, not a copy)."""
+        return VisibleIds(self._view)
+
+    def show_marks(self, marked: Container[str]) -> None:
+        """Draw the rows whose id is in `marked` as marked (the owner keeps it up to date and
+        calls `refresh_marks` with the ids that flipped)."""
+        self._marked = marked
+        self.refresh()
+
+    def refresh_marks(self, ids: Iterable[str]) -> None:
+        """Repaint these rows (their mark flipped); everything when they are many."""
+        ids = list(ids)
+        if len(ids) > 64:
+            self.refresh()
+            return
+        for conversation_id in ids:
+            index = self._index_in_view(conversation_id)
+            if index is not None:
+                self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
 
     def row_at(self, index: int) -> ConversationRowLike:
         """The listed (filtered) row at `index`."""
@@ -340,6 +440,20 @@ class ConversationList(ScrollView, can_focus=True):
         if self._highlighted_id is not None:
             self.post_message(self.Selected(self._highlighted_id, self))
 
+    def action_toggle_mark(self) -> None:
+        # The highlight moves down here, at once, so that keys typed ahead act on the next rows.
+        conversation_id = self._highlighted_id
+        if conversation_id is not None:
+            self.post_message(self.MarkToggled(conversation_id, self))
+            self._move_highlight(+1)
+
+    def action_extend_marks(self, delta: int) -> None:
+        origin = self._highlighted_id
+        if origin is not None:
+            self._move_highlight(delta)
+            assert self._highlighted_id is not None
+            self.post_message(self.RangeExtended(self._highlighted_id, origin, self))
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -347,6 +461,12 @@ class ConversationList(ScrollView, can_focus=True):
         index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
         if 0 <= index < len(self._view):
             event.stop()
+            if event.shift:
+                origin = self._highlighted_id
+                self._set_highlight(index)
+                target = self._view.rows[index].id
+                self.post_message(self.RangeExtended(target, origin or target, self))
+                return
             self._set_highlight(index)
             self.action_select()
 
@@ -392,6 +512,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _render_row(self, row: ConversationRowLike, width: int) -> tuple[Strip, Strip]:
         highlighted = row.id == self._highlighted_id
+        marked = row.id in self._marked
         meta = (
             f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
@@ -402,6 +523,7 @@ class ConversationList(ScrollView, can_focus=True):
             meta,
             width,
             highlighted,
+            marked,
             self.has_focus,
             self._needle,
             favorited,
@@ -410,7 +532,9 @@ class ConversationList(ScrollView, can_focus=True):
         if cached is not None:
             return cached
 
-        base_classes = ("conversation-list--highlight",) if highlighted else ()
+        base_classes: tuple[str, ...] = ("conversation-list--marked",) if marked else ()
+        if highlighted:
+            base_classes = (*base_classes, "conversation-list--highlight")
         get_style = self.get_visual_style
         base_style = get_style(*base_classes).rich_style
         inner = max(0, width - 2)
@@ -434,14 +558,14 @@ class ConversationList(ScrollView, can_focus=True):
         meta_text.truncate(inner, overflow="ellipsis")
 
         strips = (
-            self._to_strip(name, width, base_style),
+            self._to_strip(name, width, base_style, MARK_GLYPH if marked else " "),
             self._to_strip(meta_text, width, base_style),
         )
         self._strip_cache[cache_key] = strips
         return strips
 
-    def _to_strip(self, content: Text, width: int, style: Style) -> Strip:
-        line = Text(" ", style=style, end="", no_wrap=True)
+    def _to_strip(self, content: Text, width: int, style: Style, gutter: str = " ") -> Strip:
+        line = Text(gutter, style=style, end="", no_wrap=True)
         line.append_text(content)
         segments = list(line.render(self.app.console))
         return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()

@@ -18,6 +18,8 @@ class StatusBar(Widget):
     detail: reactive[str] = reactive("")
     count: reactive[int | None] = reactive(None)
     filtered: reactive[int | None] = reactive(None)
+    marked: reactive[int] = reactive(0)
+    activity: reactive[str] = reactive("")
 
     STATE_LABELS = {
         "connecting": ("◌ connecting", "$warning"),
@@ -33,7 +35,12 @@ class StatusBar(Widget):
         state = Content.styled(label, f"bold {colour}")
         if self.detail:
             state += Content.styled(f" ({clean_line(self.detail)})", "dim")
-        parts = [Content.styled("pieces-tui", "bold"), Content(clean_line(self.source)), state]
+        parts = [Content.styled("pieces-tui", "bold")]
+        if self.marked:  # before the source, so that it shows at 80 columns
+            parts.append(Content.styled(f"✓ {self.marked:,} marked", "bold $text-accent"))
+        if self.activity:
+            parts.append(Content.styled(clean_line(self.activity), "$text-warning"))
+        parts += [Content(clean_line(self.source)), state]
         if self.count is not None:
             noun = "conversation" if self.count == 1 else "conversations"
             text = f"{self.count:,} {noun}"

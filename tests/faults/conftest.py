@@ -81,7 +81,8 @@ def make_app(tmp_path: Path) -> Callable[..., PiecesApp]:
         timings = {"request_timeout": 3.0, "retry_delay": 0.02, "retry_cap": 0.1, **timings}
         return create_app(
             url=url,
-            settings=Settings(path=tmp_path / "config.json"),
+            # No undo window: these tests are about the delete request itself, sent at once.
+            settings=Settings(path=tmp_path / "config.json", undo_seconds=0),
             now=lambda: FROZEN_NOW,
             discover_hosts=False,
             timings=Timings(**timings),
