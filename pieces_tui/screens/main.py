@@ -386,7 +386,15 @@ class MainScreen(FindScreen, LayoutScreen):
         conversation_id, name = target
 
         async def rename(new_name: str) -> None:
-            self.store.upsert(await client.rename_conversation(conversation_id, new_name))
+            try:
+                renamed = await client.rename_conversation(conversation_id, new_name)
+            except NotFound:
+                # Deleted elsewhere (or a row of the saved list the server no longer has): there
+                # is nothing left to rename, so the dialog closes and the row goes.
+                self.store.remove(conversation_id)
+                self.notify("Not renamed: it was already deleted elsewhere.", severity="warning")
+                return
+            self.store.upsert(renamed)
             self.notify(f"Renamed to “{new_name}”.", title="Renamed")
 
         hold_keys(self.app)
