@@ -215,7 +215,10 @@ class NewConversationScreen(ModalScreen[NewConversation | None]):
         try:
             await self._create(request)
         except PiecesError as error:
-            self._show_error(clean_line(human_error("Could not create the conversation", error)))
+            text = clean_line(human_error("Could not create the conversation", error))
+            self._show_error(text)
+            # Also as a notification: it outlives the dialog if the user closes it.
+            self.notify(text, severity="error")
             return
         finally:
             button.disabled = False

@@ -77,7 +77,10 @@ class RenameScreen(ModalScreen[str | None]):
         try:
             await self._rename(name)
         except PiecesError as error:
-            self._show_error(clean_line(human_error("Could not rename", error)))
+            text = clean_line(human_error("Could not rename", error))
+            self._show_error(text)
+            # Also as a notification: it outlives the dialog if the user closes it.
+            self.notify(text, severity="error")
             return
         finally:
             button.disabled = False

@@ -22,7 +22,7 @@ from typing import Any
 import pilot_wait
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.cli import create_app
@@ -296,7 +296,7 @@ async def rename_via_ui(pilot: Pilot[None], app: PiecesApp, name: str) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen), what="rename dialog")
     app.screen.query_one("#name", Input).value = name
     await pilot.press("enter")
-    await wait_until(pilot, lambda: not isinstance(app.screen, RenameScreen), what="dialog closed")
+    await _closed_or_refused(pilot, app, RenameScreen)
 
 
 async def delete_via_ui(pilot: Pilot[None], app: PiecesApp, *, confirm_when: Any = None) -> None:
@@ -320,6 +320,19 @@ async def create_via_ui(pilot: Pilot[None], app: PiecesApp, name: str) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, NewConversationScreen), what="dialog")
     app.screen.query_one("#name", Input).value = name
     await pilot.press("enter")
-    await wait_until(
-        pilot, lambda: not isinstance(app.screen, NewConversationScreen), what="dialog closed"
-    )
+    await _closed_or_refused(pilot, app, NewConversationScreen)
+
+
+async def _closed_or_refused(pilot: Pilot[None], app: PiecesApp, dialog: type) -> None:
+    """The dialog sends its own request: it closes when that succeeds, and stays open with the
+    reason when it fails (then the test closes it, as a user would, with escape)."""
+
+    def settled() -> bool:
+        if not isinstance(app.screen, dialog):
+            return True
+        return bool(str(app.screen.query_one("#error", Label).render()).strip())
+
+    await wait_until(pilot, settled, what="dialog closed or showing why")
+    if isinstance(app.screen, dialog):
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, dialog), what="dialog closed")
