@@ -84,6 +84,7 @@ class Row:
     name: str | None
     updated: datetime
     message_count: int = 1
+    favorited: bool = False
 
     @property
     def sort_key(self) -> tuple[int, str]:
