@@ -36,6 +36,7 @@ from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
 from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.screens.search_panel import SearchPanel
+from pieces_tui.state.problems import why
 from pieces_tui.typeahead import hold_keys, keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
@@ -388,11 +389,14 @@ class MainScreen(FindScreen, LayoutScreen):
         async def rename(new_name: str) -> None:
             try:
                 renamed = await client.rename_conversation(conversation_id, new_name)
-            except NotFound:
+            except NotFound as error:
                 # Deleted elsewhere (or a row of the saved list the server no longer has): there
                 # is nothing left to rename, so the dialog closes and the row goes.
                 self.store.remove(conversation_id)
-                self.notify("Not renamed: it was already deleted elsewhere.", severity="warning")
+                self.notify(
+                    f"Could not rename: it was already deleted elsewhere ({why(error)})",
+                    severity="warning",
+                )
                 return
             self.store.upsert(renamed)
             self.notify(f"Renamed to “{new_name}”.", title="Renamed")
