@@ -103,10 +103,12 @@ class SeededConversation(_Body):
 
 
 class ConversationUpdate(_Body):
-    """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply."""
+    """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply.
+    A new name is bounded by NAME_MAX_LENGTH in routes.py: clients send the whole conversation
+    back, so a longer name stored before the limit must not make every other update fail."""
 
     id: str = Field(min_length=1)
-    name: str | None = Field(default=None, max_length=NAME_MAX_LENGTH)
+    name: str | None = None
     favorited: bool | None = None
     model: Ref | None = None
 

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pieces_tui.labels import NAME_MAX_LENGTH
 from pieces_tui.server import wire
 from pieces_tui.server.db import Database
 from pieces_tui.server.errors import ApiError, not_found
@@ -218,6 +219,14 @@ class Api:
         changes: dict[str, Any] = {}
         fields = body.model_fields_set
         if "name" in fields:
+            if body.name is not None and len(body.name) > NAME_MAX_LENGTH:
+                stored = self.db.one("conversations", body.id)
+                if stored is None or stored.get("name") != body.name:
+                    raise ApiError(
+                        422,
+                        f"invalid body\nname: at most {NAME_MAX_LENGTH} characters"
+                        f" ({len(body.name)} sent)",
+                    )
             changes["name"] = body.name
         if "favorited" in fields and body.favorited is not None:
             changes["favorited"] = int(body.favorited)
