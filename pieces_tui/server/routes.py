@@ -133,8 +133,8 @@ class Api:
         return Response(body, media_type="application/json")
 
     async def conversation_identifiers(self, request: Request) -> Response:
-        ids = await self.run(self.db.conversation_ids)
-        return json_response({"iterable": [{"id": cid} for cid in ids]})
+        body = await self.run(self.snapshot.identifiers_body)
+        return Response(body, media_type="application/json")
 
     async def conversation(self, request: Request) -> Response:
         cid = request.path_params["conversation"]
@@ -313,7 +313,7 @@ class Api:
         # sent twice), never lost in the gap.
         subscription = self.hub.subscribe()
         try:
-            ids = await self.run(self.db.conversation_ids)
+            ids = await self.run(self.snapshot.ids)
             await websocket.send_text(wire.streamed_ids(ids))
             sink = websocket.scope.get("extensions", {}).get(FANOUT, {}).get("sink")
             if sink is not None:  # later frames go straight to the socket (stream.py)
