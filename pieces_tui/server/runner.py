@@ -221,6 +221,9 @@ class EmbeddedServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            # No proxy in front: the client address is the socket's own (and a header naming
+            # another one is not believed). It also saves a middleware call per request.
+            proxy_headers=False,
             http=limited_protocol(self.request_timeout, effective_cap(self.max_connections)),
             timeout_keep_alive=self.keep_alive,  # type: ignore[arg-type]  # a float works
             backlog=512,
@@ -265,6 +268,8 @@ class EmbeddedServer:
                         loop.call_soon_threadsafe(self._os_api.close_streams)
             server.should_exit = True
             thread.join(STOP_TIMEOUT)
+        if api is not None:
+            api.close()
         if self._db is not None:
             self._db.close()
             self._lock.release()
