@@ -23,7 +23,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from pieces_tui.labels import NAME_MAX_LENGTH
 from pieces_tui.server import wire
 from pieces_tui.server.db import Database
 from pieces_tui.server.errors import ApiError, not_found
@@ -31,6 +30,7 @@ from pieces_tui.server.inputs import (
     ConversationUpdate,
     SeededConversation,
     SeededMessage,
+    check_name,
     describe,
 )
 from pieces_tui.server.records import NewAnnotation, NewConversation, NewMessage, Row, iso
@@ -195,6 +195,7 @@ class Api:
 
     async def create(self, request: Request) -> Response:
         seed = await parse(request, SeededConversation, optional=True)
+        check_name(seed.name)
         created = await self.run(self._create, seed)
         self.hub.publish(wire.streamed_ids([created["id"]]))
         return json_response(created)
@@ -231,14 +232,7 @@ class Api:
         changes: dict[str, Any] = {}
         fields = body.model_fields_set
         if "name" in fields:
-            if body.name is not None and len(body.name) > NAME_MAX_LENGTH:
-                stored = self.db.one("conversations", body.id)
-                if stored is None or stored.get("name") != body.name:
-                    raise ApiError(
-                        422,
-                        f"invalid body\nname: at most {NAME_MAX_LENGTH} characters"
-                        f" ({len(body.name)} sent)",
-                    )
+            check_name(body.name, stored=lambda: self._stored_name(body.id))
             changes["name"] = body.name
         if "favorited" in fields and body.favorited is not None:
             changes["favorited"] = int(body.favorited)
@@ -247,6 +241,10 @@ class Api:
         if not self.db.update_conversation(body.id, changes, self.now()):
             raise not_found("conversation", body.id)
         return self._conversation_json(body.id)
+
+    def _stored_name(self, conversation_id: str) -> str | None:
+        row = self.db.one("conversations", conversation_id)
+        return None if row is None else row["name"]
 
     async def update(self, request: Request) -> Response:
         body = await parse(request, ConversationUpdate)
