@@ -204,9 +204,7 @@ async def load(
     lat: list[float] = []
     acked: dict[str, Any] = {}
     errors: list[int] = []
-    await asyncio.gather(
-        *(one_client(url, n, lat, acked, errors, by_kind) for n in range(clients))
-    )
+    await asyncio.gather(*(one_client(url, n, lat, acked, errors, by_kind) for n in range(clients)))
     return lat, acked, errors
 
 
