@@ -32,7 +32,8 @@ from pieces_tui.server.limits import (
 )
 from pieces_tui.server.lock import DatabaseInUse, DatabaseLock
 from pieces_tui.server.routes import Api, new_id, utcnow
-from pieces_tui.server.routes_os import OsApi, Session
+from pieces_tui.server.routes_os import OsApi
+from pieces_tui.server.session import Session
 from pieces_tui.server.storage_errors import StorageError, classify
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
