@@ -43,6 +43,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 STREAM_PATH = "/conversations/stream/identifiers"
+CHECKOUT = Path(__file__).resolve().parent.parent  # the child imports this checkout's code
 CONVERSATIONS = 100
 KEY_EVERY = 0.05
 
@@ -257,7 +258,7 @@ async def run_flood(kind: str, seconds: float, answer_bound: float = 30.0) -> di
                 "--answer-bound",
                 str(answer_bound),
                 stdout=asyncio.subprocess.PIPE,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=CHECKOUT,
             )
             assert child.stdout is not None
             try:
