@@ -149,14 +149,23 @@ class RawClient:
 
 
 async def one_client(
-    url: str, n: int, lat: list[float], acked: dict[str, Any], errors: list[int]
+    url: str,
+    n: int,
+    lat: list[float],
+    acked: dict[str, Any],
+    errors: list[int],
+    by_kind: dict[str, list[float]] | None = None,
 ) -> None:
     http = RawClient(url)
 
     async def timed(method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         started = time.perf_counter()
         status, payload = await http.request(method, path, body)
-        lat.append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        lat.append(took)
+        if by_kind is not None:
+            kind = f"{method} {path if path.count('/') < 2 else path.rsplit('/', 1)[0] + '/…'}"
+            by_kind.setdefault(kind, []).append(took)
         if status >= 500:
             errors.append(status)
         return status, payload
@@ -189,11 +198,13 @@ async def one_client(
         await http.aclose()
 
 
-async def load(url: str, clients: int) -> tuple[list[float], dict[str, Any], list[int]]:
+async def load(
+    url: str, clients: int, by_kind: dict[str, list[float]] | None = None
+) -> tuple[list[float], dict[str, Any], list[int]]:
     lat: list[float] = []
     acked: dict[str, Any] = {}
     errors: list[int] = []
-    await asyncio.gather(*(one_client(url, n, lat, acked, errors) for n in range(clients)))
+    await asyncio.gather(*(one_client(url, n, lat, acked, errors, by_kind) for n in range(clients)))
     return lat, acked, errors
 
 
@@ -222,13 +233,22 @@ def lost_writes(db: Path, acked: dict[str, Any]) -> int:
 def run_load(clients: int, code: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.db"
-        with serve(db, seed=1000, code=code) as (url, _):
+        with serve(db, seed=1000, code=code) as (url, pid):
+            time.sleep(1.0)  # the row cache's first body is built in the background
+            by_kind: dict[str, list[float]] = {}
             started = time.perf_counter()
-            lat, acked, errors = asyncio.run(load(url, clients))
+            cpu_before = cpu_seconds(pid)
+            lat, acked, errors = asyncio.run(load(url, clients, by_kind))
             wall = time.perf_counter() - started
+            cpu = cpu_seconds(pid) - cpu_before
         return {
             **quantiles(lat),
             "wall_s": wall,
+            "server_cpu_ms_per_request": cpu / len(lat) * 1000,
+            "p50_p99_ms_by_request": {
+                kind: f"{quantiles(v)['p50_ms']:.0f}/{quantiles(v)['p99_ms']:.0f}"
+                for kind, v in by_kind.items()
+            },
             "5xx": len(errors),
             "writes_acked": len(acked) * 2 + sum(a["messages"] for a in acked.values()),
             "writes_lost": lost_writes(db, acked),

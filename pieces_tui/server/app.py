@@ -18,7 +18,8 @@ from pieces_tui.server.errors import (
 from pieces_tui.server.guard import LOOPBACK_NAMES, MAX_BODY_BYTES, Guard
 from pieces_tui.server.limits import BodyBudget
 from pieces_tui.server.routes import Api
-from pieces_tui.server.routes_os import OsApi, SignedOutGate, websocket_not_found
+from pieces_tui.server.routes_os import OsApi
+from pieces_tui.server.session import SignedOutGate, websocket_not_found
 from pieces_tui.server.storage_errors import StorageError
 
 log = logging.getLogger("pieces_tui.server")

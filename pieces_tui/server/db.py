@@ -37,6 +37,7 @@ from pieces_tui.server.records import (
     NewConversation,
     NewMessage,
     Row,
+    table_rows,
 )
 from pieces_tui.server.schema import migrate
 from pieces_tui.server.storage_errors import StorageError, classify
@@ -272,66 +273,34 @@ class Database:
 
     def insert_conversations(self, conversations: Sequence[NewConversation]) -> None:
         """Insert conversations with their messages, annotations and links in one transaction."""
-        convs, msgs, notes, assets, sites = [], [], [], [], []
-        for conv in conversations:
-            last = conv.messages[-1].created if conv.messages else conv.created
-            updated = conv.updated or max(conv.created, last)
-            convs.append(
-                (
-                    conv.id,
-                    conv.name,
-                    conv.type,
-                    int(conv.favorited),
-                    int(conv.demo),
-                    conv.model_id,
-                    conv.created,
-                    updated,
-                )
-            )
-            for pos, msg in enumerate(conv.messages):
-                msgs.append(
-                    (
-                        msg.id,
-                        conv.id,
-                        pos,
-                        msg.role,
-                        msg.raw,
-                        msg.model_id,
-                        msg.created,
-                        msg.created,
-                    )
-                )
-            for note in conv.annotations:
-                notes.append((note.id, conv.id, note.type, note.text, conv.created, conv.created))
-            assets += [(conv.id, a, pos) for pos, a in enumerate(dict.fromkeys(conv.asset_ids))]
-            sites += [(conv.id, w, pos) for pos, w in enumerate(dict.fromkeys(conv.website_ids))]
+        rows = table_rows(conversations)
         with self._transaction() as db:
             db.executemany(
                 "INSERT INTO conversations"
                 " (id, name, type, favorited, demo, model_id, created, updated)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                convs,
+                rows.conversations,
             )
             db.executemany(
                 "INSERT INTO messages"
                 " (id, conversation_id, position, role, raw, model_id, created, updated)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                msgs,
+                rows.messages,
             )
             db.executemany(
                 "INSERT INTO annotations (id, conversation_id, type, text, created, updated)"
                 " VALUES (?,?,?,?,?,?)",
-                notes,
+                rows.annotations,
             )
             db.executemany(
                 "INSERT INTO conversation_assets (conversation_id, asset_id, position)"
                 " VALUES (?,?,?)",
-                assets,
+                rows.assets,
             )
             db.executemany(
                 "INSERT INTO conversation_websites (conversation_id, website_id, position)"
                 " VALUES (?,?,?)",
-                sites,
+                rows.websites,
             )
 
     def insert_assets(self, rows: Sequence[tuple[str, str, str, str, str, str]]) -> None:
@@ -421,7 +390,8 @@ class Database:
             if cursor.rowcount != 1:
                 return False
             db.execute(
-                "INSERT INTO annotations VALUES (?,?,?,?,?,?)",
+                "INSERT INTO annotations (id, conversation_id, type, text, created, updated)"
+                " VALUES (?,?,?,?,?,?)",
                 (note.id, conversation_id, note.type, note.text, updated, updated),
             )
             return True

@@ -6,12 +6,14 @@ Only the fields the emulator acts on are declared; everything else a real client
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pieces_tui.labels import NAME_MAX_LENGTH
+from pieces_tui.server.errors import ApiError
 
 Role = Literal["USER", "ASSISTANT", "SYSTEM", "SYSTEM_THINKING", "UNKNOWN"]
 AnnotationType = Literal[
@@ -92,7 +94,7 @@ class SeededAnnotation(_Body):
 
 class SeededConversation(_Body):
     type: Literal["COPILOT", "UNKNOWN"] = "COPILOT"
-    name: str | None = Field(default=None, max_length=NAME_MAX_LENGTH)
+    name: str | None = None  # bounded by `check_name`
     favorited: bool = False
     demo: bool = False
     model: Ref | None = None
@@ -103,14 +105,26 @@ class SeededConversation(_Body):
 
 
 class ConversationUpdate(_Body):
-    """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply.
-    A new name is bounded by NAME_MAX_LENGTH in routes.py: clients send the whole conversation
-    back, so a longer name stored before the limit must not make every other update fail."""
+    """The `Conversation` body of POST /conversation/update. Only name, favorited, model apply."""
 
     id: str = Field(min_length=1)
-    name: str | None = None
+    name: str | None = None  # bounded by `check_name`
     favorited: bool | None = None
     model: Ref | None = None
+
+
+def check_name(name: str | None, stored: Callable[[], str | None] | None = None) -> None:
+    """The one rule on conversation names, for create and update alike: at most NAME_MAX_LENGTH
+    characters, or ApiError(422). Except the name the conversation already has (`stored()`,
+    asked only for a name past the bound): clients send the whole conversation back with each
+    update, so a longer name stored before the limit must not make every other update fail."""
+    if name is None or len(name) <= NAME_MAX_LENGTH:
+        return
+    if stored is not None and stored() == name:
+        return
+    raise ApiError(
+        422, f"invalid body\nname: at most {NAME_MAX_LENGTH} characters ({len(name)} sent)"
+    )
 
 
 def describe(error: ValidationError) -> str:

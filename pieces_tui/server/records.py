@@ -3,6 +3,7 @@ what a bulk read of references returns, and the one timestamp format."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,9 @@ __all__ = [
     "NewConversation",
     "NewMessage",
     "Row",
+    "TableRows",
     "iso",
+    "table_rows",
 ]
 
 Row = dict[str, Any]
@@ -68,3 +71,38 @@ class ConversationRefs:
     annotations: dict[str, list[str]]
     assets: dict[str, list[str]]
     websites: dict[str, list[str]]
+
+
+@dataclass
+class TableRows:
+    """New conversations as the rows of each table, in the column order of db.py's INSERTs."""
+
+    conversations: list[tuple[Any, ...]] = field(default_factory=list)
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    annotations: list[tuple[Any, ...]] = field(default_factory=list)
+    assets: list[tuple[str, str, int]] = field(default_factory=list)
+    websites: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def table_rows(conversations: Sequence[NewConversation]) -> TableRows:
+    """The rows of `conversations`: `updated` defaults to the later of the creation and the last
+    message; a linked asset or website named twice is linked once, at its first position."""
+    out = TableRows()
+    for conv in conversations:
+        last = conv.messages[-1].created if conv.messages else conv.created
+        updated = conv.updated or max(conv.created, last)
+        out.conversations.append(
+            (conv.id, conv.name, conv.type, int(conv.favorited), int(conv.demo), conv.model_id,
+             conv.created, updated)
+        )  # fmt: skip
+        for pos, msg in enumerate(conv.messages):
+            out.messages.append(
+                (msg.id, conv.id, pos, msg.role, msg.raw, msg.model_id, msg.created, msg.created)
+            )
+        for note in conv.annotations:
+            out.annotations.append(
+                (note.id, conv.id, note.type, note.text, conv.created, conv.created)
+            )
+        out.assets += [(conv.id, a, pos) for pos, a in enumerate(dict.fromkeys(conv.asset_ids))]
+        out.websites += [(conv.id, w, pos) for pos, w in enumerate(dict.fromkeys(conv.website_ids))]
+    return out

@@ -6,10 +6,10 @@ module answers those in the shapes of the `pieces_os_client` 5.0.1 models, plus 
 `rename` and `summarize` of a conversation and the (modelless) QGPT endpoints.
 
 - Signed in or out: `Session.signed_out` makes the server behave as Pieces OS does with nobody
-  signed in (see `SignedOutGate`): `/user` answers `{"user": null}` and data reads answer 401.
-  It may be flipped while the server runs (`EmbeddedServer.signed_out`); `/user/stream` says so.
+  signed in (session.py): `/user` answers `{"user": null}` and data reads answer 401. It may be
+  flipped while the server runs (`EmbeddedServer.signed_out`); `/user/stream` says so.
 - Rename and summarize call no model. The name is made from the first USER message and the
-  summary from the whole conversation, both deterministically (`local_name`, `local_summary`).
+  summary from the whole conversation, both deterministically (local_text.py).
 - QGPT: there is no language model here. `/qgpt/stream` answers every question with a
   `QGPTStreamOutput` of status FAILED and an `errorMessage` saying so; `/qgpt/question` answers
   503 (the SDK's "engine unavailable") with the same text, so clients report it and never hang.
@@ -18,7 +18,6 @@ module answers those in the shapes of the `pieces_os_client` 5.0.1 models, plus 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,7 +27,6 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pieces_tui.server import wire
@@ -39,30 +37,20 @@ from pieces_tui.server.inputs import (
     SeededConnection,
     SummarizeInput,
 )
+from pieces_tui.server.local_text import local_name, local_summary
 from pieces_tui.server.records import NewAnnotation, Row
 from pieces_tui.server.routes import Api, _pump, json_response, parse
+from pieces_tui.server.session import LOCAL_USER, SIGNED_OUT, Session
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.version import SERVER_VERSION
+
+__all__ = ["NO_MODEL", "SIGNED_OUT", "OsApi", "local_name", "model_uuid"]  # tests import these
 
 OS_ID = "00000000-0000-4000-8000-0000000e3b3d"  # stable: there is one OS per server
 NO_MODEL = (
     "the pieces-tui embedded server has no language model: it can browse, rename and summarize "
     "conversations, but cannot answer questions; use Pieces OS for the Copilot"
 )
-SIGNED_OUT = (
-    "signed out: Pieces OS is running but no one is signed in; sign in from the Pieces desktop app"
-)
-CREATED = "2026-01-01T00:00:00.000000Z"
-
-LOCAL_USER: wire.JSON = {
-    "id": "pieces-tui-local-user",
-    "name": "Local User",
-    "username": "local",
-    "email": "local@pieces-tui.invalid",
-    "aesthetics": {"font": {"size": 14}, "theme": {"dark": True}},
-    "created": wire.timestamp(CREATED),
-    "updated": wire.timestamp(CREATED),
-}
 
 # A small list like Pieces OS's. Pieces OS identifies models by UUID and names the weights in
 # `unique`; the demo's messages refer to models by that slug (`gpt-4o`), so `/model/{id}` takes
@@ -88,128 +76,6 @@ MODELS: dict[str, wire.JSON] = {
     for unique, extra in MODEL_DETAILS.items()
 }
 MODELS_BY_UNIQUE = {model["unique"]: model for model in MODELS.values()}
-
-
-class Session:
-    """Whether a user is signed in; shared by the gate, `/user` and `/user/stream`."""
-
-    def __init__(self, signed_out: bool = False) -> None:
-        self.signed_out = signed_out
-        self.hub = Hub(queue_size=4)
-
-    def set_signed_out(self, value: bool) -> None:
-        """Runs on the server's loop: announces the change on `/user/stream`."""
-        if value != self.signed_out:
-            self.signed_out = value
-            self.hub.publish(json.dumps(self.returned_user()))
-
-    def returned_user(self) -> wire.JSON:
-        return {"user": None if self.signed_out else LOCAL_USER}
-
-
-# Paths answered with nobody signed in (everything else is 401).
-OPEN_PATHS = frozenset({"/user", "/user/stream", "/connect", "/applications"})
-
-
-class SignedOutGate:
-    """Pure-ASGI middleware: while signed out, 401 for every path but the open ones."""
-
-    def __init__(self, app: ASGIApp, *, session: Session) -> None:
-        self.app = app
-        self.session = session
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] not in {"http", "websocket"}
-            or not self.session.signed_out
-            or path.startswith("/.well-known/")
-            or path in OPEN_PATHS
-        ):
-            await self.app(scope, receive, send)
-            return
-        await plain_reply(scope, send, 401, SIGNED_OUT)
-
-
-async def plain_reply(scope: Scope, send: Send, status: int, text: str) -> None:
-    """A text/plain answer to an HTTP request or a WebSocket handshake (a bare close when the
-    server cannot answer a handshake with a body)."""
-    body = text.encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if scope["type"] == "http":
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-    elif "websocket.http.response" in scope.get("extensions", {}):
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
-        await send({"type": "websocket.close", "code": 1008})
-
-
-async def websocket_not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    """The router's default for a WebSocket to an unknown path: 404, as for HTTP (Starlette
-    would close the handshake, which uvicorn turns into a 403)."""
-    await plain_reply(scope, send, 404, f"not found: {scope.get('path', '')}")
-
-
-# -- local, deterministic rename and summary -----------------------------------------------------
-
-_FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
-_MARKUP = re.compile(r"[`*_#>\[\]()~|]+")
-_SPACE = re.compile(r"\s+")
-NAME_WORDS = 8
-NAME_CHARS = 60
-
-
-def local_name(messages: list[Row], created: str) -> str:
-    """A conversation name from its first USER message, as Pieces OS's generated names read.
-
-    The text loses code blocks and Markdown punctuation, keeps its first sentence, then at most
-    `NAME_WORDS` words and `NAME_CHARS` characters (cut at a word), with the first letter
-    capitalised. With no user text: `Conversation of YYYY-MM-DD` (its creation date).
-    """
-    for row in messages:
-        if row["role"] != "USER":
-            continue
-        text = _SPACE.sub(" ", _MARKUP.sub(" ", _FENCE.sub(" ", row["raw"]))).strip()
-        text = re.split(r"(?<=[.?!])\s", text, maxsplit=1)[0].rstrip(".?!:; ")
-        words = text.split(" ")[:NAME_WORDS]
-        name = ""
-        for word in words:
-            candidate = f"{name} {word}".strip()
-            if len(candidate) > NAME_CHARS:
-                break
-            name = candidate
-        if not name and text:
-            name = text[:NAME_CHARS]
-        if name:
-            return name[0].upper() + name[1:]
-    return f"Conversation of {created[:10]}"
-
-
-def _excerpt(text: str, limit: int = 160) -> str:
-    flat = _SPACE.sub(" ", _FENCE.sub(" [code] ", text)).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-def local_summary(name: str | None, messages: list[Row]) -> str:
-    """A SUMMARY annotation's Markdown, built from the messages without a model: the counts by
-    role, the first question and the start of the last answer."""
-    users = [m for m in messages if m["role"] == "USER"]
-    answers = [m for m in messages if m["role"] == "ASSISTANT"]
-    lines = [
-        f"**{name or 'Untitled conversation'}**: {len(messages)} messages "
-        f"({len(users)} from you, {len(answers)} from the assistant)."
-    ]
-    if users:
-        lines.append(f"- First question: {_excerpt(users[0]['raw'])}")
-    if answers:
-        lines.append(f"- Latest answer: {_excerpt(answers[-1]['raw'])}")
-    lines.append("\n_Summarized locally by the pieces-tui embedded server (no model was used)._")
-    return "\n".join(lines)
 
 
 # -- the endpoints --------------------------------------------------------------------------------

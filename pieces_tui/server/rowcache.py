@@ -67,6 +67,7 @@ class ConversationsCache:
         self._keys_complete = False
         self._order: list[str] | None = None  # ids by `_keys`, newest first
         self._body: bytes | None = None  # the last body, while nothing has been touched since
+        self._ids_body: bytes | None = None  # the last identifiers body, while `_order` holds
         self._lock = threading.Lock()  # one body at a time (they run in worker threads)
         self._data_version = -1
         self.serialised = 0  # conversations serialised so far (tests and benchmarks read it)
@@ -132,29 +133,52 @@ class ConversationsCache:
                 self._texts[conversation_id] = wire.conversation_bytes(rows[0], refs)
                 self.serialised += 1
 
+    def _current_order(self, touched: list[str]) -> list[str]:
+        """Every conversation id, most recently updated first (under `_lock`, after
+        `_forget_touched`)."""
+        if not self._keys_complete:
+            self._load_keys(None)
+            self._keys_complete = True
+        elif touched:
+            self._load_keys(touched)
+        if self._order is None:
+            keys = self._keys
+            self._order = sorted(keys, key=keys.__getitem__, reverse=True)
+            self._ids_body = None
+            if len(self._quoted) > 2 * len(keys) + 64:  # forget the literals of deleted ids
+                self._quoted = {cid: self._quoted[cid] for cid in keys if cid in self._quoted}
+        return self._order
+
+    def ids(self) -> list[str]:
+        """Every conversation id, most recently updated first: `Database.conversation_ids()`
+        without its sort of every row (a new list: the caller may keep it)."""
+        with self._lock:
+            return list(self._current_order(self._forget_touched()))
+
+    def identifiers_body(self) -> bytes:
+        """The `GET /conversations/identifiers` document, `{"iterable":[{"id":...},...]}`."""
+        with self._lock:
+            order = self._current_order(self._forget_touched())
+            if self._ids_body is None:
+                quoted = self._quoted
+                items = ",".join([f'{{"id":{quoted[cid]}}}' for cid in order])
+                self._ids_body = f'{{"iterable":[{items}]}}'.encode()
+            return self._ids_body
+
     def body(self) -> bytes:
         """The `Conversations` document, most recently updated first."""
         with self._lock:
             touched = self._forget_touched()
             if self._body is not None:
                 return self._body
-            if not self._keys_complete:
-                self._load_keys(None)
-                self._keys_complete = True
-            elif touched:
-                self._load_keys(touched)
-            keys = self._keys
-            if self._order is None:
-                self._order = sorted(keys, key=keys.__getitem__, reverse=True)
+            order = self._current_order(touched)
             texts = self._texts
-            missing = [cid for cid in self._order if cid not in texts]
+            missing = [cid for cid in order if cid not in texts]
             if missing:
                 self._rebuild(missing)
             # A conversation deleted since its key was read has no text: it is left out (and
             # forgotten at the next body, its trigger having noted it).
-            ordered = [cid for cid in self._order if cid in texts]
-            if len(self._quoted) > 2 * len(keys) + 64:  # forget the literals of deleted ids
-                self._quoted = {cid: self._quoted[cid] for cid in keys if cid in self._quoted}
+            ordered = [cid for cid in order if cid in texts]
             quoted = self._quoted
             body = wire.conversations_document(
                 [quoted[cid] for cid in ordered], [texts[cid] for cid in ordered]

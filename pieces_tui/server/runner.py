@@ -32,7 +32,8 @@ from pieces_tui.server.limits import (
 )
 from pieces_tui.server.lock import DatabaseInUse, DatabaseLock
 from pieces_tui.server.routes import Api, new_id, utcnow
-from pieces_tui.server.routes_os import OsApi, Session
+from pieces_tui.server.routes_os import OsApi
+from pieces_tui.server.session import Session
 from pieces_tui.server.storage_errors import StorageError, classify
 from pieces_tui.server.stream import Hub
 from pieces_tui.server.wsprotocol import DEFAULT_SEND_TIMEOUT, bounded_protocol
@@ -221,6 +222,9 @@ class EmbeddedServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            # No proxy in front: the client address is the socket's own (and a header naming
+            # another one is not believed). It also saves a middleware call per request.
+            proxy_headers=False,
             http=limited_protocol(self.request_timeout, effective_cap(self.max_connections)),
             timeout_keep_alive=self.keep_alive,  # type: ignore[arg-type]  # a float works
             backlog=512,
@@ -265,6 +269,8 @@ class EmbeddedServer:
                         loop.call_soon_threadsafe(self._os_api.close_streams)
             server.should_exit = True
             thread.join(STOP_TIMEOUT)
+        if api is not None:
+            api.close()
         if self._db is not None:
             self._db.close()
             self._lock.release()

@@ -22,6 +22,16 @@ from pieces_tui.server.rowcache import ConversationsCache
 NOW = "2026-12-01T00:00:00.000000Z"
 
 
+def reference_ids(db: Database) -> bytes:
+    """The identifiers document as the route built it before the cache: from the sorted query."""
+    return wire.dumps({"iterable": [{"id": cid} for cid in db.conversation_ids()]})
+
+
+def check_ids(cache: ConversationsCache, db: Database) -> None:
+    assert cache.ids() == db.conversation_ids()
+    assert cache.identifiers_body() == reference_ids(db)
+
+
 def reference(db: Database) -> bytes:
     rows, refs = db.conversations(), db.refs()
     expected = wire.dumps(wire.conversations(rows, refs))
@@ -100,7 +110,9 @@ def test_a_write_reserialises_the_conversation_it_touched(db: Database, kind: st
     if kind == "website unlink":
         cid = next(c for c in ids if db.refs(c).websites)
     built = cache.serialised
+    check_ids(cache, db)
     WRITES[kind](db, cid)
+    check_ids(cache, db)  # the order first, then the body (each consumes what was touched)
     after = cache.body()
     assert after == reference(db)
     assert after != before
@@ -117,6 +129,7 @@ def test_many_writes_rebuild_in_bulk_and_stay_equal(db: Database) -> None:
     for n, cid in enumerate(db.conversation_ids()):
         db.update_conversation(cid, {"name": f"Bulk {n}"}, NOW)
     assert cache.body() == reference(db)
+    check_ids(cache, db)
 
 
 def test_a_write_by_another_connection_rebuilds_everything(db: Database) -> None:
@@ -130,6 +143,13 @@ def test_a_write_by_another_connection_rebuilds_everything(db: Database) -> None
         other.close()
     assert cache.body() == reference(db)
     assert b'"name":"Elsewhere"' in cache.body()
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:  # the order too: a move to the top made elsewhere
+        other.execute("UPDATE conversations SET updated = '2099-01-01' WHERE id = ?", (cid,))
+    finally:
+        other.close()
+    check_ids(cache, db)
+    assert cache.ids()[0] == cid
 
 
 def test_the_server_sends_the_uncached_body_after_each_route(
@@ -144,6 +164,8 @@ def test_the_server_sends_the_uncached_body_after_each_route(
                 response = http.get("/conversations")
                 assert response.status_code == 200
                 assert response.content == reference(reader)
+                identifiers = http.get("/conversations/identifiers")
+                assert identifiers.content == reference_ids(reader)
                 return [c["id"] for c in response.json()["iterable"]]
 
             ids = check()

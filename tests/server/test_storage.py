@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,18 +23,23 @@ from pieces_tui.server.storage_errors import StorageError
 from .dbstate import integrity
 
 
-def serve_once(path: Path) -> subprocess.CompletedProcess[str]:
+def serve_once(
+    path: Path, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`pieces-tui serve` on `path`, for a database it must refuse (so it exits by itself)."""
     return subprocess.run(
         [sys.executable, "-m", "pieces_tui", "serve", "--port", "0", "--db", str(path)],
+        preexec_fn=preexec_fn,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
 
-def assert_refused_by_cli(path: Path, words: str) -> None:
-    done = serve_once(path)
+def assert_refused_by_cli(
+    path: Path, words: str, preexec_fn: Callable[[], None] | None = None
+) -> None:
+    done = serve_once(path, preexec_fn)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert str(path) in done.stderr and words in done.stderr, done.stderr
@@ -129,23 +135,67 @@ def test_a_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert_refused_by_cli(path, "storage error")
 
 
+# Root writes into read-only folders through CAP_DAC_OVERRIDE (CI runs as root): the server
+# then runs in a child whose capability bounding set lacks it and its two kin, so the kernel
+# holds it to the folder's mode as it would any user (a root-owned 0555 folder: no writes).
+_OVERRIDES = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+_PR_CAPBSET_DROP = 24
+
+
+def _without_overrides() -> None:
+    """preexec_fn: drop the permission overrides from the bounding set; the exec that follows
+    leaves them out of the child's permitted and effective sets."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in _OVERRIDES:
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+_START = """
+import sys
+from pieces_tui.server import EmbeddedServer
+from pieces_tui.server.storage_errors import StorageError
+try:
+    EmbeddedServer(sys.argv[1]).start()
+except StorageError as error:
+    print(error.kind, error.status)
+    print(error.reason)
+    sys.exit(3)
+print("started")
+"""
+
+
 def test_a_read_only_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o555)
+    unprivileged = _without_overrides if os.geteuid() == 0 else None
     try:
-        probe = folder / "probe"
-        try:
-            probe.write_text("x")
-        except PermissionError:
-            pass
-        else:
-            pytest.skip("this user writes into read-only folders (root)")
+        probe = subprocess.run(
+            [sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],
+            preexec_fn=unprivileged,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert probe.returncode != 0 and "PermissionError" in probe.stderr, probe.stderr
         path = folder / "server.db"
-        with pytest.raises(StorageError) as refused:
-            EmbeddedServer(path).start()
-        assert str(path) in refused.value.reason
-        assert_refused_by_cli(path, "storage error")
+        started = subprocess.run(
+            [sys.executable, "-c", _START, str(path)],
+            preexec_fn=unprivileged,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert started.returncode == 3, started.stdout + started.stderr
+        assert "Traceback" not in started.stderr
+        head, reason = started.stdout.split("\n", 1)
+        assert head == "readonly 503"
+        assert str(path) in reason
+        assert_refused_by_cli(path, "storage error", unprivileged)
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o755)
 
