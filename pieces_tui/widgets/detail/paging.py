@@ -44,6 +44,12 @@ class PagedMessages(VerticalScroll):
     def _decorate(self, block: MessageBlock) -> None:
         """A block is about to be mounted: the subclass sets its classes (match, cursor)."""
 
+    def _reader_scrolled(self) -> None:
+        """The reader scrolled (keys or wheel), as opposed to the pane keeping its place."""
+
+    def _view_moved(self) -> None:
+        """The pane scrolled or was laid out again (what is on screen may have changed)."""
+
     def _forget_window(self) -> None:
         """Drop whatever is being fetched for the current window: it will not be wanted."""
         self.window.forget_fetches()
@@ -153,6 +159,19 @@ class PagedMessages(VerticalScroll):
             if isinstance(child, MessageBlock) and not child.leaving
         ]
 
+    def on_screen(self) -> list[MessageBlock]:
+        """The mounted blocks at least partly on screen, in order (as of the last layout)."""
+        top = round(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        shown = []
+        for block in self._mounted_blocks():
+            y = self._content_y(block)
+            if y < bottom and y + block.virtual_region.height > top:
+                shown.append(block)
+            elif shown:
+                break
+        return shown
+
     def _hold(self, block: Widget) -> None:
         """Keep `block` at its place on screen while messages are mounted or unmounted above it
         (until the reader scrolls). Not needed when anchored at the end: Textual keeps the end."""
@@ -183,6 +202,7 @@ class PagedMessages(VerticalScroll):
         self._finish_jump()
         self._restore()
         self._check_edges()
+        self._view_moved()
 
     def watch_virtual_size(self) -> None:
         self._layout_changed()
@@ -259,30 +279,37 @@ class PagedMessages(VerticalScroll):
         at_end = new_value >= self.max_scroll_y - 1 and self.window.at_end
         if self._unseen and at_end:
             self._set_unseen(0)
+        self._view_moved()
 
     def _release_hold(self) -> None:
         self._held = None
 
     def on_mouse_scroll_up(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
 
     def on_mouse_scroll_down(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
 
     def action_scroll_up(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
         super().action_scroll_up()
 
     def action_scroll_down(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
         super().action_scroll_down()
 
     def action_page_down(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
         super().action_page_down()
 
     def action_page_up(self) -> None:
         self._release_hold()
+        self._reader_scrolled()
         super().action_page_up()
 
     def _set_unseen(self, count: int) -> None:
@@ -316,14 +343,16 @@ class PagedMessages(VerticalScroll):
             self._load("after")
         self.anchor()
 
-    def _jump_to_message(self, message_id: str | None) -> None:
+    def _jump_to_message(self, message_id: str | None, *, top: bool = True) -> None:
+        """Bring this message on screen: at the top, or (`top=False`) scrolling only as far as
+        needed when it is mounted; a window starting at it, fetched if need be, when not."""
         if message_id is None:
             return
         self._release_hold()
         self.anchor(False)
         for block in self._mounted_blocks():
             if block.message.id == message_id:
-                self.scroll_to_widget(block, top=True, animate=False, immediate=True)
+                self.scroll_to_widget(block, top=top, animate=False, immediate=True)
                 return
         # Not mounted: a window that starts at it, fetched if need be, at the top.
         self._reset_window(self.window.ids.index(message_id))
@@ -331,7 +360,7 @@ class PagedMessages(VerticalScroll):
         self._load("after")
 
     def _finish_jump(self) -> None:
-        """After a layout: scroll to the match a jump mounted, once it is there."""
+        """After a layout: scroll to the message a jump mounted, once it is there."""
         if self._jump_pending is None:
             return
         for block in self._mounted_blocks():

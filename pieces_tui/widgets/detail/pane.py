@@ -24,14 +24,16 @@ from pieces_tui.sanitize import clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
 from pieces_tui.widgets.detail.blocks import MessageBlock
+from pieces_tui.widgets.detail.code_picker import CodePicker
+from pieces_tui.widgets.detail.copying import code_blocks, copied_note, message_source, too_big
+from pieces_tui.widgets.detail.cursor import CursorMessages
 from pieces_tui.widgets.detail.matches import MatchCursor
-from pieces_tui.widgets.detail.paging import PagedMessages
-from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher
+from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher, MessageView
 
 __all__ = ["ConversationDetail"]
 
 
-class ConversationDetail(PagedMessages, can_focus=True):
+class ConversationDetail(CursorMessages, can_focus=True):
     """Scrollable pane. The app feeds it with `show_*` calls; it never does I/O itself, but it
     asks the `MessageFetcher` it is given for the messages the reader scrolls to.
 
@@ -39,6 +41,9 @@ class ConversationDetail(PagedMessages, can_focus=True):
     mounted: more are mounted (fetched first if need be) as the reader nears either end of the
     window, with a line saying how many are above or below it; `G` jumps to the latest messages
     and `g` to the first ones at any length, fetching only what a screen shows.
+
+    A message cursor (`CursorMessages`, `J` / `K`) marks the message `y` copies as its Markdown
+    source and `c` copies a code block of (`copying.py`), through `App.copy_to_clipboard`.
     """
 
     BINDINGS = [
@@ -50,6 +55,10 @@ class ConversationDetail(PagedMessages, can_focus=True):
         Binding("b,shift+space,pageup,ctrl+u", "page_up", "Page up", show=False),
         Binding("n", "next_match", "Next match"),
         Binding("N", "previous_match", "Previous match", key_display="N"),
+        Binding("J", "next_message", "Next message", key_display="J", show=False),
+        Binding("K", "previous_message", "Previous message", key_display="K", show=False),
+        Binding("y", "copy_message", "Copy"),
+        Binding("c", "copy_code", "Copy code"),
     ]
 
     class Shown(Message):
@@ -155,6 +164,7 @@ class ConversationDetail(PagedMessages, can_focus=True):
         self._fetch = fetch
         self._jump_pending = None
         self.matches = MatchCursor()
+        self.reset_cursor()
         self.window.open(view.all_message_ids, view.messages)
         self._set_unseen(0)
         self.anchor(False)
@@ -189,6 +199,7 @@ class ConversationDetail(PagedMessages, can_focus=True):
 
     def _decorate(self, block: MessageBlock) -> None:
         block.set_class(block.message.id in self.matches, "-match")
+        super()._decorate(block)
 
     # -- search matches --------------------------------------------------------------------------
 
@@ -206,13 +217,81 @@ class ConversationDetail(PagedMessages, can_focus=True):
         # Without an active search, n and N fall through to the screen (n: New).
         if action in ("next_match", "previous_match"):
             return bool(self.matches)
+        if action in ("copy_message", "copy_code", "next_message", "previous_message"):
+            return True if len(self.window) and not self.loading else None
         return True
 
     def action_next_match(self) -> None:
-        self._jump_to_message(self.matches.step(+1))
+        self._to_match(self.matches.step(+1))
 
     def action_previous_match(self) -> None:
-        self._jump_to_message(self.matches.step(-1))
+        self._to_match(self.matches.step(-1))
+
+    def _to_match(self, message_id: str | None) -> None:
+        if message_id is not None:
+            self.move_cursor(message_id, top=True)
+
+    # -- the cursor and copying ------------------------------------------------------------------
+
+    def action_next_message(self) -> None:
+        self.step_cursor(+1)
+
+    def action_previous_message(self) -> None:
+        self.step_cursor(-1)
+
+    def action_jump_to_start(self) -> None:
+        super().action_jump_to_start()
+        if self.window.ids:
+            self._follow = False
+            self._set_cursor(self.window.ids[0])
+
+    def action_jump_to_end(self) -> None:
+        super().action_jump_to_end()
+        if self.window.ids:
+            self._follow = False
+            self._set_cursor(self.window.ids[-1])
+
+    def _copy_target(self) -> MessageView | None:
+        if self.cursor_id is None:
+            self.step_cursor(0)  # nothing placed it yet: the first message on screen
+        message = self.cursor_message
+        if message is None:
+            text = "No message to copy." if self.cursor_id is None else "It is still loading."
+            self.notify(text, severity="warning")
+        return message
+
+    def action_copy_message(self) -> None:
+        """`y`: the message under the cursor, as its Markdown source."""
+        message = self._copy_target()
+        if message is not None:
+            self._copy(message_source(message.text), "The message")
+
+    def action_copy_code(self) -> None:
+        """`c`: its code block; with several, a picker (1-9, enter) says which."""
+        message = self._copy_target()
+        if message is None:
+            return
+        blocks = code_blocks(message.text)
+        if not blocks:
+            self.notify("This message has no code block (y copies all of it).")
+        elif len(blocks) == 1:
+            self._copy(blocks[0].code, "The code block")
+        else:
+
+            def picked(index: int | None) -> None:
+                if index is not None:
+                    block = blocks[index]
+                    self._copy(block.code, f"Code block {index + 1} of {len(blocks)}")
+
+            self.app.push_screen(CodePicker([block.label for block in blocks]), picked)
+
+    def _copy(self, text: str, what: str) -> None:
+        refusal = too_big(text)
+        if refusal is not None:
+            self.notify(refusal, severity="error")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(copied_note(what, text), title="Copied", markup=False)
 
     @on(Click, "#new-below")
     def _clicked_hint(self) -> None:
