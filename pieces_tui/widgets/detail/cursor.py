@@ -71,12 +71,30 @@ class CursorMessages(PagedMessages):
         if not ids:
             return
         index = self.cursor_position
+        shown = [block.message.id for block in self.on_screen()]
         if index is None:
-            shown = self.on_screen()
-            target = shown[0].message.id if shown else ids[self.window.lo]
-            self.move_cursor(target)
+            self.move_cursor(shown[0] if shown else ids[self.window.lo])
+            return
+        cursor = ids[index]
+        if shown and cursor not in shown:
+            # Out of sight ahead of the move (below for J, above for K): show it first.
+            ahead = (
+                index > self._index_of(shown[-1]) if delta > 0 else index < self._index_of(shown[0])
+            )
+            if ahead:
+                self.move_cursor(cursor)
+                return
+        if not shown and delta and self._below_view(cursor) == (delta > 0):
+            self.move_cursor(cursor)
             return
         self.move_cursor(ids[max(0, min(len(ids) - 1, index + delta))])
+
+    def _below_view(self, message_id: str) -> bool:
+        """With no message on screen: whether this (mounted) one is below what is shown."""
+        for block in self._mounted_blocks():
+            if block.message.id == message_id:
+                return self._content_y(block) >= round(self.scroll_y)
+        return self.cursor_position is not None and self.cursor_position >= self.window.hi
 
     def _set_cursor(self, message_id: str | None) -> None:
         old = self.cursor_id
@@ -100,6 +118,10 @@ class CursorMessages(PagedMessages):
             return
         shown = self.on_screen()
         if not shown:
+            if self.cursor_id is None:  # the header fills the screen: the first message below
+                mounted = self._mounted_blocks()
+                if mounted:
+                    self._set_cursor(mounted[0].message.id)
             return
         first, last = shown[0].message.id, shown[-1].message.id
         index = self.cursor_position
