@@ -41,7 +41,9 @@ class CodeBlock:
         """One line for a picker: language, size and first line."""
         first = next((line for line in self.code.splitlines() if line.strip()), "")
         noun = "line" if self.lines == 1 else "lines"
-        return f"{self.language or 'text'} · {self.lines:,} {noun} · {clean_line(first)[:60]}"
+        return (
+            f"{self.language or 'text'} · {self.lines:,} {noun} · {clean_line(first).strip()[:60]}"
+        )
 
 
 def message_source(text: str) -> str:
