@@ -34,8 +34,8 @@ class CursorMessages(PagedMessages):
 
     @property
     def cursor_message(self) -> MessageView | None:
-        """The message under the cursor, when it is at hand (fetched)."""
-        if self.cursor_id is None:
+        """The message under the cursor, when it is at hand (fetched) and still there."""
+        if self.cursor_id is None or self.cursor_position is None:
             return None
         return self.window.cache.get(self.cursor_id)
 

@@ -252,8 +252,8 @@ class ConversationDetail(CursorMessages, can_focus=True):
             self._set_cursor(self.window.ids[-1])
 
     def _copy_target(self) -> MessageView | None:
-        if self.cursor_id is None:
-            self.step_cursor(0)  # nothing placed it yet: the first message on screen
+        if self.cursor_position is None:
+            self.step_cursor(0)  # not placed yet, or its message was removed: the first shown
         message = self.cursor_message
         if message is None:
             text = "No message to copy." if self.cursor_id is None else "It is still loading."
