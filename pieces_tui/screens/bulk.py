@@ -1,4 +1,4 @@
-"""Marks and the undo window of deletes, for the main screen.
+"""Marks, bulk stars and the undo window of deletes, for the main screen.
 
 `BulkActions` owns the `Marks` (which rows a bulk action acts on) and the `PendingDeletes` of the
 current client (every delete, single or bulk, waits `undo_seconds` before it is sent). It only
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pieces_tui.labels import UNTITLED
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+from pieces_tui.screens.favorites import set_favorites
 from pieces_tui.state.deletes import (
     DeleteProgress,
     DeleteSummary,
@@ -73,6 +74,24 @@ class BulkActions:
         """The marked rows among those listed, or the highlighted one when none is marked."""
         listing = self.screen.conversation_list
         return self.marks.targets(listing.visible_ids(), listing.highlighted_id)
+
+    # -- favorites --------------------------------------------------------------------------------
+
+    async def favorite(self) -> None:
+        """`f` with rows marked: star them all (unstar them when all are starred), one summary."""
+        screen = self.screen
+        ids = self.targets()
+        client = screen.client
+        if not ids or client is None:
+            return
+        if len(ids) >= PROGRESS_FROM:
+            screen.activity = f"starring {len(ids):,}…"
+        try:
+            summary = await set_favorites(client, screen.store, ids)
+        finally:
+            screen.activity = ""
+        title = "Starred" if summary.starred else "Unstarred"
+        screen.notify(summary.message(), title=title, severity=summary.severity)
 
     # -- deletes ----------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from pieces_tui.widgets.detail import ConversationDetail
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
+    from pieces_tui.screens.bulk import BulkActions
     from pieces_tui.state.store import ConversationStore
     from pieces_tui.widgets.conversation_list import ConversationList
 
@@ -43,6 +44,7 @@ class FindScreen(Screen[None]):
     """The matching message ids of the result just opened, until the pane shows it."""
 
     if TYPE_CHECKING:
+        bulk: BulkActions
         store: ConversationStore
         conversation_list: ConversationList
         detail: ConversationDetail
@@ -129,10 +131,15 @@ class FindScreen(Screen[None]):
 
     @work(group="favorites", exit_on_error=False)
     async def action_toggle_favorite(self) -> None:
-        """Star or unstar the highlighted conversation (of the results, in search mode)."""
+        """Star or unstar the highlighted conversation (of the results, in search mode); with
+        rows marked, all of them (`BulkActions.favorite`: one summary)."""
         if self.searching and self.focused is self.search_panel.results:
             conversation_id = self.search_panel.results.highlighted_id
         else:
+            await self.conversation_list.sync_marks()  # `space space f` typed in one go
+            if self.bulk.marks:
+                await self.bulk.favorite()
+                return
             conversation_id = self.conversation_list.highlighted_id
         client = self._connected()
         if conversation_id is None or client is None:
@@ -149,7 +156,9 @@ class FindScreen(Screen[None]):
     def find_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Search messages", "Search every message and name", self.action_search)
         yield SystemCommand(
-            "Toggle favorite", "Star the highlighted conversation", self.action_toggle_favorite
+            "Toggle favorite",
+            "Star the marked conversations (or the highlighted one) · f",
+            self.action_toggle_favorite,
         )
         yield SystemCommand(
             "Favorites only", "Show only starred conversations", self.action_favorites_only

@@ -1,8 +1,10 @@
 """The detail pane: `ConversationDetail` (pane.py), the message window's arithmetic
-(`MessageWindow`, window.py, no Textual), message blocks (blocks.py) and the data it shows
-(views.py)."""
+(`MessageWindow`, window.py, no Textual), the paging (paging.py), the message cursor (cursor.py),
+what is copied (copying.py) and the code block picker, message blocks (blocks.py) and the data it
+shows (views.py)."""
 
 from pieces_tui.widgets.detail.blocks import MessageBlock, message_blocks
+from pieces_tui.widgets.detail.code_picker import CodePicker
 from pieces_tui.widgets.detail.pane import ConversationDetail
 from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher, MessageView
 from pieces_tui.widgets.detail.window import (
@@ -18,6 +20,7 @@ __all__ = [
     "MAX_CACHED",
     "MAX_MOUNTED",
     "MESSAGE_BATCH",
+    "CodePicker",
     "ConversationDetail",
     "ConversationView",
     "MessageBlock",
