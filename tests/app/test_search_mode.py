@@ -6,7 +6,7 @@ from pilot_wait import wait_until
 
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.favorites import toggle_favorite
-from pieces_tui.screens.search_panel import SearchPanel
+from pieces_tui.screens.search_panel import FIRST_PAGE, SearchPanel
 from pieces_tui.state.store import ConversationStore
 
 from .conftest import loaded
@@ -171,3 +171,35 @@ async def test_a_failed_star_says_why_and_leaves_the_star_as_it_was(demo_server)
         problem = await toggle_favorite(client, store, conversation.id)
     assert problem is not None and "deleted" in problem
     assert store.get(conversation.id) == before
+
+
+async def test_results_come_a_page_first_and_the_rest_as_the_reader_scrolls(
+    demo_server, make_app
+) -> None:
+    word = "pagewordzyx"
+    count = 130
+    async with PiecesClient(demo_server.url) as other:
+        for i in range(count):
+            await other.create_conversation(
+                name=f"Paged {i}", messages=[("USER", f"note {i} on {word}")]
+            )
+    app = make_app(demo_server.url)
+    searched: list[SearchPanel.Searched] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, SearchPanel.Searched):
+            searched.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await wait_until(pilot, loaded(app))
+        panel = app.main_screen.search_panel
+        await pilot.press("s", *word)
+        await wait_until(pilot, lambda: bool(searched) and searched[-1].query == word)
+        first = [r.id for r in panel.results.results]
+        assert FIRST_PAGE <= len(first) < count
+        assert "more as you scroll" in str(panel.status_line.render())
+        await pilot.press("enter", "end")  # to the results, then their last row
+        await wait_until(pilot, lambda: searched[-1].count == count)
+        ids = [r.id for r in panel.results.results]
+        assert ids[: len(first)] == first and len(set(ids)) == count
+        assert str(panel.status_line.render()) == f"{count} conversations"
