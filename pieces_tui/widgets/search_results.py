@@ -291,7 +291,10 @@ class SearchResults(ScrollView, can_focus=True):
         label = "name" if not hits else ("1 message" if hits == 1 else f"{hits:,} messages")
         meta = Text(f"{label} · ", style=meta_style, no_wrap=True, end="")
         match_style = get_style(*base, "search-results--match").rich_style
-        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=LEAD))
+        # Context before the first match only as far as the row leaves room for the match.
+        first = row.matches[0][1] - row.matches[0][0] if row.matches else 0
+        lead = max(0, min(LEAD, inner - meta.cell_len - first - 2))  # the "…" each side
+        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=lead))
         meta.truncate(inner, overflow="ellipsis")
         strips = (self._strip(name, width, base_style), self._strip(meta, width, base_style))
         self._cache[key] = strips

@@ -72,10 +72,12 @@ class MatchHighlighter:
         self.words: tuple[str, ...] = ()
         self._original: WeakKeyDictionary[Static, Content] = WeakKeyDictionary()
 
-    def apply(self, block: Widget, *, matching: bool, current: bool) -> None:
+    def apply(self, block: Widget, *, matching: bool, current: bool) -> Static | None:
         """Style `block`'s matching words (as the current match or not), or remove the styling
-        when it is not `matching` (or there are no words)."""
+        when it is not `matching` (or there are no words). Returns the first text widget holding
+        a matching word (None if none does)."""
         words = self.words if matching else ()
+        first: Static | None = None
         for widget in _text_widgets(block):
             original = self._original.get(widget)
             if original is None:
@@ -95,6 +97,8 @@ class MatchHighlighter:
             for start, end in spans:
                 highlighted = highlighted.stylize(style, start, end)
             widget.update(highlighted, layout=False)
+            first = first or widget
+        return first
 
 
 def _text_widgets(block: Widget) -> list[Static]:

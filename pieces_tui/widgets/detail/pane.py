@@ -507,15 +507,20 @@ class ConversationDetail(VerticalScroll, can_focus=True):
     def _step_match(self, delta: int) -> None:
         before = self.matches.current
         after = self.matches.step(delta)
+        hit: Widget | None = None
         for block in self._mounted_blocks():
-            if block.message.id in (before, after):
+            if block.message.id == before:
                 self._highlight(block)
+            if block.message.id == after:
+                hit = self._highlight(block)
         self._jump_to_message(after)
+        if hit is not None:  # the message's top is shown: also its first matching word
+            self.scroll_to_widget(hit, animate=False, immediate=True)
 
-    def _highlight(self, block: MessageBlock) -> None:
+    def _highlight(self, block: MessageBlock) -> Widget | None:
         message_id = block.message.id
         current = message_id == self.matches.current
-        self.highlighter.apply(block, matching=message_id in self.matches, current=current)
+        return self.highlighter.apply(block, matching=message_id in self.matches, current=current)
 
     def on_markdown_table_of_contents_updated(self, event: Markdown.TableOfContentsUpdated) -> None:
         """A message's Markdown is parsed and mounted: highlight it if it matches. (A handler by
