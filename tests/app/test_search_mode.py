@@ -229,7 +229,9 @@ def highlighted(app, message_id: str) -> list[tuple[str, str]]:
     return out
 
 
-async def test_matched_words_are_highlighted_in_the_rendered_markdown(demo_server, make_app) -> None:
+async def test_matched_words_are_highlighted_in_the_rendered_markdown(
+    demo_server, make_app
+) -> None:
     from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
 
     word = "Quokkamatch"
