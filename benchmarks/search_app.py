@@ -14,6 +14,8 @@ figures per size, medians and p95:
 - `keystroke -> painted`: each character of each query typed with a pause of 0.25 s (longer than
   the debounce, so the search of the previous prefix runs and paints between keys: the hard
   case), from the key sent to the field painted with it;
+- `floor`: the same keystroke timing in a bare Textual app holding one Input (the Pilot's own
+  cost and the machine's load, without pieces-tui);
 - `server`: `benchmarks.search.measure` on the same database in the same run (the server's own
   time per query, in process and over HTTP, default limit 100), for reference.
 The server runs in its own process (`pieces-tui serve`), as Pieces OS does; with `--in-process`
@@ -120,6 +122,35 @@ async def measure_app(url: str, settings_path: Path, count: int) -> dict[str, li
     }
 
 
+async def measure_floor(count: int) -> list[float]:
+    """The same keystroke timing in a bare app holding one Input: what the Pilot, an Input's
+    paint and this machine's load cost without pieces-tui."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input()
+
+    keys: list[float] = []
+    app = Bare()
+    async with app.run_test(size=(120, 40)) as pilot:
+        field = app.query_one(Input)
+        field.focus()
+        for query in queries()[:count]:
+            field.value = ""
+            await pilot.pause(0.3)
+            for char in query:
+                shown = asyncio.Event()
+                start = time.perf_counter()
+                await pilot.press("space" if char == " " else char)
+                field.call_after_refresh(shown.set)
+                await asyncio.wait_for(shown.wait(), 30)
+                keys.append((time.perf_counter() - start) * 1000)
+                await asyncio.sleep(KEY_GAP)
+    return keys
+
+
 def stats(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -176,6 +207,7 @@ def run_size(size: int, count: int, folder: Path, in_process: bool) -> None:
     print(f"    of which answered  {stats(times['answered'])}", flush=True)
     print(f"    then painted       {stats(times['shown'])}", flush=True)
     print(f"  keystroke -> painted {stats(times['keys'])}", flush=True)
+    print(f"    floor (bare Input) {stats(asyncio.run(measure_floor(count)))}", flush=True)
     print(
         f"  server, 50 queries: in process median {reference['in_process']['median_ms']:.1f} ms"
         f" (CPU {reference['in_process_cpu']['median_ms']:.1f} ms), p95"
