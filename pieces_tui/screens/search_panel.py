@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.getters import query_one
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.widgets import Input, Static
 
 from pieces_tui.client import PiecesClient, PiecesError
@@ -42,6 +43,15 @@ FIRST_PAGE = 50
 
 MAX_RESULTS = 1000
 """Results asked for in all, once the reader scrolls near the end of the first page."""
+
+
+class SearchField(Input):
+    """The search field. An Input's virtual size grows with its text, and a widget's virtual
+    size is a reactive that lays out the whole screen when it changes: on every keystroke, with
+    the detail pane's Markdown widgets. This field's own size is fixed (one line, the sidebar's
+    width), so its virtual size (its horizontal scroll range) changes without a layout."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class SearchPanel(Vertical):
@@ -103,7 +113,7 @@ class SearchPanel(Vertical):
         """The query shown whose first page was full (so more may match), until they are asked."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="s search messages and names", id="search-input")
+        yield SearchField(placeholder="s search messages and names", id="search-input")
         yield Static("Type to search every message.", id="search-status", markup=False)
         yield SearchResults(id="search-results")
 
