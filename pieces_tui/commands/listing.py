@@ -16,9 +16,7 @@ the exact text, with terminal-unsafe characters as `\\uXXXX` escapes.
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
-import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from pieces_tui.client.models import Conversation
@@ -28,9 +26,14 @@ from pieces_tui.commands.common import (
     connect,
     positive_int,
     run_async,
-    write_out,
 )
-from pieces_tui.export import dumps
+from pieces_tui.commands.output import (
+    add_shape_options,
+    fit_cells,
+    pad_cells,
+    text_cells,
+    write_rows,
+)
 from pieces_tui.export.markdown import iso
 from pieces_tui.labels import conversation_title
 from pieces_tui.sanitize import clean_line
@@ -47,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_url_option(parser)
-    shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true", help="one JSON array of objects")
-    shape.add_argument("--ndjson", action="store_true", help="one JSON object per line")
+    add_shape_options(parser)
     parser.add_argument("--limit", type=positive_int, metavar="N", help="at most N conversations")
     parser.add_argument("--favorites", action="store_true", help="only favorite conversations")
     return parser
@@ -71,16 +72,7 @@ async def _list(options: argparse.Namespace) -> int:
         rows = [c for c in rows if c.favorited]
     if options.limit is not None:
         rows = rows[: options.limit]
-    if options.json or options.ndjson:
-        objects = [_json_row(c) for c in rows]
-        if options.json:
-            write_out(dumps(objects) + "\n")
-        else:
-            write_out("".join(dumps(o, indent=None) + "\n" for o in objects))
-    elif sys.stdout.isatty():
-        write_out(_table(rows, shutil.get_terminal_size().columns))
-    else:
-        write_out("".join("\t".join(_fields(c)) + "\n" for c in rows))
+    write_rows(options, rows, json_row=_json_row, fields=_fields, table=_table)
     return 0
 
 
@@ -106,7 +98,7 @@ def _fields(conversation: Conversation) -> list[str]:
     ]
 
 
-def _table(rows: list[Conversation], columns: int) -> str:
+def _table(rows: Sequence[Conversation], columns: int) -> str:
     header = ["ID", "UPDATED", "MSGS", "FAV", "NAME"]
     cells = [header] + [
         [
@@ -128,30 +120,3 @@ def _table(rows: list[Conversation], columns: int) -> str:
         room = max(10, columns - text_cells(left) - 2 - 1)
         lines.append(f"{left}  {fit_cells(row[4], room)}".rstrip())
     return "\n".join(lines) + "\n"
-
-
-def text_cells(text: str) -> int:
-    """Terminal cells `text` takes: wide East Asian characters 2, combining marks 0."""
-    total = 0
-    for char in text:
-        if unicodedata.combining(char) or char in "\u200c\u200d" or "\ufe00" <= char <= "\ufe0f":
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-    return total
-
-
-def pad_cells(text: str, width: int) -> str:
-    return text + " " * (width - text_cells(text))
-
-
-def fit_cells(text: str, room: int) -> str:
-    if text_cells(text) <= room:
-        return text
-    out, used = "", 0
-    for char in text:
-        cells = text_cells(char)
-        if used + cells > room - 1:
-            break
-        out += char
-        used += cells
-    return out + "…"

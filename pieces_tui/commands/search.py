@@ -15,8 +15,7 @@ control characters first, as for `list`.
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
+from collections.abc import Sequence
 from typing import Any
 
 from pieces_tui.client.search import SearchedConversation
@@ -26,10 +25,14 @@ from pieces_tui.commands.common import (
     connect,
     positive_int,
     run_async,
-    write_out,
 )
-from pieces_tui.commands.listing import fit_cells, pad_cells, text_cells
-from pieces_tui.export import dumps
+from pieces_tui.commands.output import (
+    add_shape_options,
+    fit_cells,
+    pad_cells,
+    text_cells,
+    write_rows,
+)
 from pieces_tui.export.markdown import iso
 from pieces_tui.labels import UNTITLED, conversation_title
 from pieces_tui.sanitize import clean_line
@@ -48,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("query", help="words to look for")
     add_url_option(parser)
-    shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true", help="one JSON array of objects")
-    shape.add_argument("--ndjson", action="store_true", help="one JSON object per line")
+    add_shape_options(parser)
     parser.add_argument("--limit", type=positive_int, metavar="N", help="at most N results")
     parser.add_argument("--exact", action="store_true", help="the words as one phrase")
     return parser
@@ -69,17 +70,10 @@ async def _search(options: argparse.Namespace) -> int:
         hits = await client.search_conversations(
             options.query, exact=options.exact, transferables=True, limit=options.limit
         )
-    if options.json or options.ndjson:
-        objects = [_json_row(h) for h in hits]
-        if options.json:
-            write_out(dumps(objects) + "\n")
-        else:
-            write_out("".join(dumps(o, indent=None) + "\n" for o in objects))
-    elif sys.stdout.isatty():
-        if hits:
-            write_out(_table(hits, shutil.get_terminal_size().columns))
-    else:
-        write_out("".join("\t".join(_fields(h)) + "\n" for h in hits))
+    # No match prints nothing, not even the table's header.
+    write_rows(
+        options, hits, json_row=_json_row, fields=_fields, table=_table, table_when_empty=False
+    )
     return 0
 
 
@@ -112,7 +106,7 @@ def _fields(hit: SearchedConversation) -> list[str]:
     return [clean_line(hit.identifier), f"{hit.similarity:.3f}", _name(hit), _snippet(hit)]
 
 
-def _table(hits: list[SearchedConversation], columns: int) -> str:
+def _table(hits: Sequence[SearchedConversation], columns: int) -> str:
     rows = [["ID", "SCORE", "NAME", "MATCH"]] + [
         [clean_line(h.identifier), f"{h.similarity:.2f}", _name(h), _snippet(h)] for h in hits
     ]

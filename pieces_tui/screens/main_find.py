@@ -20,6 +20,7 @@ from pieces_tui.client import PiecesError
 from pieces_tui.screens.favorites import toggle_favorite
 from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.detail.highlight import query_words
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
@@ -40,8 +41,9 @@ class FindScreen(Screen[None]):
     ]
 
     search_panel = query_one("#search", SearchPanel)
-    _matching: tuple[str, list[str]] | None = None
-    """The matching message ids of the result just opened, until the pane shows it."""
+    _matching: tuple[str, list[str], tuple[str, ...]] | None = None
+    """The matching message ids of the result just opened and the query's words, until the pane
+    shows it."""
 
     if TYPE_CHECKING:
         bulk: BulkActions
@@ -112,7 +114,8 @@ class FindScreen(Screen[None]):
             hits = await client.search_conversation_messages(conversation_id, query, limit=1000)
         except PiecesError:
             return  # the pane says whether it was deleted; without matches n / N stay off
-        self._matching = (conversation_id, [hit.identifier for hit in hits])
+        ids = [hit.identifier for hit in hits]
+        self._matching = (conversation_id, ids, query_words(query))
         self._apply_matches()
 
     @on(ConversationDetail.Shown)
@@ -123,11 +126,11 @@ class FindScreen(Screen[None]):
         matching = self._matching
         if matching is None or not self.searching:
             return
-        conversation_id, ids = matching
+        conversation_id, ids, words = matching
         detail = self.detail
         if detail.conversation_id == conversation_id and detail.message_ids and not detail.loading:
             self._matching = None
-            self.detail.set_matches(ids)
+            self.detail.set_matches(ids, words)
 
     @work(group="favorites", exit_on_error=False)
     async def action_toggle_favorite(self) -> None:

@@ -3,6 +3,12 @@
 Results come as the user pauses: each change of the field starts one exclusive worker that first
 waits `DEBOUNCE`, then asks the server, so a newer query cancels the older one (whether it is
 still waiting or already on the wire) and only the last query's results are ever shown.
+
+Results come in two pages: the first `FIRST_PAGE` (more than a screen holds) are asked for and
+painted at once; the rest, up to `MAX_RESULTS`, only when the reader scrolls near the end of the
+first page. The server ranks, groups and cuts snippets for every result it sends and the client
+reads each one, so a first page of a thousand took the best part of a second at 10,000
+conversations, for rows nobody had scrolled to (`benchmarks/search_app.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.getters import query_one
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.widgets import Input, Static
 
 from pieces_tui.client import PiecesClient, PiecesError
@@ -26,10 +33,25 @@ if TYPE_CHECKING:
     from pieces_tui.client.search import SearchedConversation
     from pieces_tui.client.summaries import ConversationSummary
 
-__all__ = ["DEBOUNCE", "SearchPanel"]
+__all__ = ["DEBOUNCE", "FIRST_PAGE", "MAX_RESULTS", "SearchPanel"]
 
 DEBOUNCE = 0.2
 """How long the field must rest before its query is sent (seconds)."""
+
+FIRST_PAGE = 50
+"""Results asked for first (at least; more on a screen taller than a third of that)."""
+
+MAX_RESULTS = 1000
+"""Results asked for in all, once the reader scrolls near the end of the first page."""
+
+
+class SearchField(Input):
+    """The search field. An Input's virtual size grows with its text, and a widget's virtual
+    size is a reactive that lays out the whole screen when it changes: on every keystroke, with
+    the detail pane's Markdown widgets. This field's own size is fixed (one line, the sidebar's
+    width), so its virtual size (its horizontal scroll range) changes without a layout."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class SearchPanel(Vertical):
@@ -47,6 +69,7 @@ class SearchPanel(Vertical):
         }
         & > #search-status {
             height: 1;
+            width: 1fr;
             padding: 0 1;
             color: $text-muted;
         }
@@ -86,9 +109,11 @@ class SearchPanel(Vertical):
         super().__init__(id=id)
         self._client = client
         self._summary = summary
+        self._more: str | None = None
+        """The query shown whose first page was full (so more may match), until they are asked."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="s search messages and names", id="search-input")
+        yield SearchField(placeholder="s search messages and names", id="search-input")
         yield Static("Type to search every message.", id="search-status", markup=False)
         yield SearchResults(id="search-results")
 
@@ -115,7 +140,16 @@ class SearchPanel(Vertical):
     @on(Input.Changed, "#search-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        self.workers.cancel_group(self, "search-more")
+        self._more = None
         self._search(event.value.strip())
+
+    @on(SearchResults.NearEnd)
+    def _near_end(self, event: SearchResults.NearEnd) -> None:
+        event.stop()
+        if self._more is not None and self._more == self.active_query:
+            self._more = None
+            self._search_more(self.active_query, len(self.results.results))
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -138,16 +172,46 @@ class SearchPanel(Vertical):
         if client is None:
             self._show(query, [], "Not connected to Pieces OS yet.")
             return
-        self.status_line.update("Searching…")
+        self._status("Searching…")
+        page = self._first_page()
         try:
-            hits = await client.search_conversations(query, limit=1000)
+            hits = await client.search_conversations(query, limit=page)
         except PiecesError as error:
             self._show(query, [], f"Search failed: {error}")
             return
         rows = [self._row(hit) for hit in hits]
-        count = len(rows)
-        found = "No match." if not count else f"{count:,} conversation{'s' * (count != 1)}"
-        self._show(query, rows, found)
+        full = len(rows) >= page
+        self._show(query, rows, _found(len(rows), more=full))
+        self._more = query if full else None
+
+    def _status(self, text: str) -> None:
+        # One line of a fixed size: no layout of the screen for it (each keystroke changes it).
+        self.status_line.update(text, layout=False)
+
+    def _first_page(self) -> int:
+        """Enough results for three screens of the list, and at least `FIRST_PAGE`."""
+        return min(MAX_RESULTS, max(FIRST_PAGE, 3 * self.results.size.height // 2))
+
+    @work(exclusive=True, group="search-more", exit_on_error=False)
+    async def _search_more(self, query: str, shown: int) -> None:
+        """The results after the first page, added below it (the shown rows stay put)."""
+        client = self._client()
+        if client is None:
+            return
+        self._status(f"{_found(shown, more=False)}; loading more…")
+        try:
+            hits = await client.search_conversations(query, limit=MAX_RESULTS)
+        except PiecesError as error:
+            self._status(f"{_found(shown, more=False)}; could not load more: {error}")
+            return
+        if query != self.active_query:
+            return
+        listed = {row.id for row in self.results.results}
+        rows = [self._row(hit) for hit in hits if hit.identifier not in listed]
+        self.results.extend_results(rows)
+        count = len(self.results.results)
+        self._status(_found(count, more=False))
+        self.post_message(self.Searched(query, count))
 
     def _row(self, hit: SearchedConversation) -> SearchResult:
         summary = self._summary(hit.identifier)
@@ -165,7 +229,15 @@ class SearchPanel(Vertical):
         )
 
     def _show(self, query: str, rows: list[SearchResult], status: str) -> None:
+        self._more = None
         self.active_query = query
         self.results.set_results(rows)
-        self.status_line.update(status)
+        self._status(status)
         self.post_message(self.Searched(query, len(rows)))
+
+
+def _found(count: int, *, more: bool) -> str:
+    if not count:
+        return "No match."
+    noun = "conversation" if count == 1 else "conversations"
+    return f"The best {count:,} {noun}; more as you scroll" if more else f"{count:,} {noun}"

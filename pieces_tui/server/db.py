@@ -42,6 +42,8 @@ from pieces_tui.server.records import (
 from pieces_tui.server.schema import migrate
 from pieces_tui.server.storage_errors import StorageError, classify
 
+_EDIT_COLUMNS = frozenset({"name", "model_id"})  # a change of these moves `updated`
+
 
 def _check_name(name: str, allowed: set[str]) -> None:
     """Table and column names are the only text put into SQL; they come from this package, never
@@ -321,14 +323,18 @@ class Database:
     def update_conversation(
         self, conversation_id: str, changes: dict[str, Any], updated: str
     ) -> bool:
-        """Apply column changes (name, favorited, model_id) and move `updated`. False if unknown."""
+        """Apply column changes (name, favorited, model_id); False if unknown. `updated` moves only
+        when the name or model changes: a star is not an edit, nor is sending back stored values."""
         for column in changes:
             _check_name(column, {"name", "favorited", "model_id"})
         sets = "".join(f"{column} = ?, " for column in changes)
+        edits = [column for column in changes if column in _EDIT_COLUMNS]
+        edited = " OR ".join(f"{column} IS NOT ?" for column in edits) or "0"
         with self._transaction() as db:
             cursor = db.execute(
-                f"UPDATE conversations SET {sets}updated = ? WHERE id = ?",
-                (*changes.values(), updated, conversation_id),
+                f"UPDATE conversations SET {sets}"
+                f"updated = CASE WHEN {edited} THEN ? ELSE updated END WHERE id = ?",
+                (*changes.values(), *(changes[c] for c in edits), updated, conversation_id),
             )
             return cursor.rowcount == 1
 

@@ -3,7 +3,9 @@
 Each result takes two lines: the conversation's name, then how many messages match and the best
 snippet, its matched words highlighted. Names and snippets are untrusted: they are cleaned with
 `pieces_tui.sanitize.clean_line` and styled by character spans, never parsed as markup. Only the
-rows on screen are rendered, so a thousand results cost what ten do.
+rows on screen are rendered, so a thousand results cost what ten do. Results may come in pages:
+`extend_results` adds rows below without touching the ones shown, and `NearEnd` says the reader
+is within a screen of the last row (the owner may then fetch more).
 """
 
 from __future__ import annotations
@@ -160,6 +162,9 @@ class SearchResults(ScrollView, can_focus=True):
         def control(self) -> SearchResults:
             return self.results
 
+    class NearEnd(Message):
+        """The cursor or the view came within a screen of the last row."""
+
     def __init__(
         self,
         *,
@@ -171,6 +176,8 @@ class SearchResults(ScrollView, can_focus=True):
         self._rows: list[SearchResult] = []
         self._index: int | None = None
         self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(512)
+        self._near_end_for = -1
+        """The row count `NearEnd` was last posted for (once per page)."""
 
     # --- public API -------------------------------------------------------------------------------
 
@@ -187,9 +194,21 @@ class SearchResults(ScrollView, can_focus=True):
         self._rows = list(rows)
         self._cache.clear()
         self._index = 0 if self._rows else None
+        self._near_end_for = -1
         self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
         self.scroll_to(y=0, animate=False, force=True)
         self.refresh()
+
+    def extend_results(self, rows: Sequence[SearchResult]) -> None:
+        """Add these results below the last (the next page); the rows shown stay as they are."""
+        if not rows:
+            return
+        first_new = len(self._rows)
+        self._rows.extend(rows)
+        if self._index is None:
+            self._index = 0
+        self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
+        self.refresh_lines(first_new * ROW_HEIGHT, len(rows) * ROW_HEIGHT)
 
     def update_result(self, row: SearchResult) -> None:
         """Replace the result of the same id (a star changed, a rename), if it is listed."""
@@ -234,6 +253,10 @@ class SearchResults(ScrollView, can_focus=True):
             self._set_index(index)
             self.action_select()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._check_near_end()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
@@ -268,7 +291,10 @@ class SearchResults(ScrollView, can_focus=True):
         label = "name" if not hits else ("1 message" if hits == 1 else f"{hits:,} messages")
         meta = Text(f"{label} · ", style=meta_style, no_wrap=True, end="")
         match_style = get_style(*base, "search-results--match").rich_style
-        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=LEAD))
+        # Context before the first match only as far as the row leaves room for the match.
+        first = row.matches[0][1] - row.matches[0][0] if row.matches else 0
+        lead = max(0, min(LEAD, inner - meta.cell_len - first - 2))  # the "…" each side
+        meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=lead))
         meta.truncate(inner, overflow="ellipsis")
         strips = (self._strip(name, width, base_style), self._strip(meta, width, base_style))
         self._cache[key] = strips
@@ -284,6 +310,16 @@ class SearchResults(ScrollView, can_focus=True):
 
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+
+    def _check_near_end(self) -> None:
+        count = len(self._rows)
+        if not count or self._near_end_for == count:
+            return
+        screen_rows = max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+        last_seen = (round(self.scroll_offset.y) // ROW_HEIGHT) + screen_rows
+        if max(last_seen, self._index or 0) >= count - screen_rows:
+            self._near_end_for = count
+            self.post_message(self.NearEnd())
 
     def _move(self, delta: int) -> None:
         if self._rows:
@@ -304,3 +340,4 @@ class SearchResults(ScrollView, can_focus=True):
             force=True,
             immediate=True,
         )
+        self._check_near_end()

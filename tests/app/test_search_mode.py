@@ -6,7 +6,7 @@ from pilot_wait import wait_until
 
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.favorites import toggle_favorite
-from pieces_tui.screens.search_panel import SearchPanel
+from pieces_tui.screens.search_panel import FIRST_PAGE, SearchPanel
 from pieces_tui.state.store import ConversationStore
 
 from .conftest import loaded
@@ -171,3 +171,112 @@ async def test_a_failed_star_says_why_and_leaves_the_star_as_it_was(demo_server)
         problem = await toggle_favorite(client, store, conversation.id)
     assert problem is not None and "deleted" in problem
     assert store.get(conversation.id) == before
+
+
+async def test_results_come_a_page_first_and_the_rest_as_the_reader_scrolls(
+    demo_server, make_app
+) -> None:
+    word = "pagewordzyx"
+    count = 130
+    async with PiecesClient(demo_server.url) as other:
+        for i in range(count):
+            await other.create_conversation(
+                name=f"Paged {i}", messages=[("USER", f"note {i} on {word}")]
+            )
+    app = make_app(demo_server.url)
+    searched: list[SearchPanel.Searched] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, SearchPanel.Searched):
+            searched.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await wait_until(pilot, loaded(app))
+        panel = app.main_screen.search_panel
+        await pilot.press("s", *word)
+        await wait_until(pilot, lambda: bool(searched) and searched[-1].query == word)
+        first = [r.id for r in panel.results.results]
+        assert FIRST_PAGE <= len(first) < count
+        assert "more as you scroll" in str(panel.status_line.render())
+        await pilot.press("enter", "end")  # to the results, then their last row
+        await wait_until(pilot, lambda: searched[-1].count == count)
+        ids = [r.id for r in panel.results.results]
+        assert ids[: len(first)] == first and len(set(ids)) == count
+        assert str(panel.status_line.render()) == f"{count} conversations"
+
+
+def highlighted(app, message_id: str) -> list[tuple[str, str]]:
+    """(word, style) of each highlighted span in the rendered Markdown of one message."""
+    from textual.content import Content
+    from textual.widgets import Markdown, Static
+
+    from pieces_tui.widgets.detail import message_blocks
+    from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
+
+    out = []
+    for block in message_blocks(app.main_screen.detail):
+        if block.message.id != message_id:
+            continue
+        for markdown in block.query(Markdown):
+            for widget in markdown.query(Static):
+                content = widget.content
+                if isinstance(content, Content):
+                    out.extend(
+                        (content.plain[span.start : span.end], str(span.style))
+                        for span in content.spans
+                        if span.style in (MATCH_STYLE, CURRENT_STYLE)
+                    )
+    return out
+
+
+async def test_matched_words_are_highlighted_in_the_rendered_markdown(
+    demo_server, make_app
+) -> None:
+    from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
+
+    word = "Quokkamatch"
+    texts = [
+        f"The first {word} is *here*, and {word.lower()}es too.",
+        "Nothing to see in this one.",
+        f"A list:\n\n- **bold {word}**\n- `code {word}`\n\n<b>{word}</b> stays literal",
+    ]
+    async with PiecesClient(demo_server.url) as other:
+        target = await other.create_conversation(
+            name="Highlights", messages=[("USER", text) for text in texts]
+        )
+        ids = (await other.conversation(target.id)).message_ids()
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        screen = app.main_screen
+        await pilot.press("s", *word.lower()[:6])
+        await wait_until(
+            pilot, lambda: [r.id for r in screen.search_panel.results.results] == [target.id]
+        )
+        await pilot.press("enter", "enter")
+        await wait_until(pilot, lambda: screen.detail.matches.position == "1/2", within=20)
+        # The prefix matches the word and its longer form; the current match is styled apart.
+        await wait_until(pilot, lambda: len(highlighted(app, ids[0])) == 2)
+        assert highlighted(app, ids[0]) == [
+            (word, CURRENT_STYLE),
+            (word.lower() + "es", CURRENT_STYLE),
+        ]
+        await wait_until(pilot, lambda: len(highlighted(app, ids[2])) == 3)
+        assert {style for _, style in highlighted(app, ids[2])} == {MATCH_STYLE}
+        assert not highlighted(app, ids[1])
+        # The Markdown was rendered from the text as it is: "<b>" shows literally.
+        rendered = " ".join(
+            str(w.content)
+            for w in screen.detail.query("#detail-messages Static")
+            if "stays literal" in str(w.content)
+        )
+        assert f"<b>{word}</b>" in rendered
+
+        await pilot.press("n")
+        await wait_until(pilot, lambda: screen.detail.matches.position == "2/2")
+        assert {style for _, style in highlighted(app, ids[2])} == {CURRENT_STYLE}
+        assert {style for _, style in highlighted(app, ids[0])} == {MATCH_STYLE}
+
+        await pilot.press("escape", "escape")  # out of the search: no highlight left
+        await wait_until(pilot, lambda: not screen.searching)
+        await wait_until(pilot, lambda: not any(highlighted(app, i) for i in ids))

@@ -8,6 +8,8 @@ from pilot_wait import wait_until
 from textual.pilot import Pilot
 
 from pieces_tui.app import PiecesApp
+from pieces_tui.widgets.detail import message_blocks
+from pieces_tui.widgets.detail.blocks import settled
 
 from .test_snapshots import settle, still
 
@@ -32,7 +34,9 @@ async def opened(pilot: Pilot[None]) -> None:
     detail = app.main_screen.detail
     await wait_until(pilot, lambda: bool(detail.matches) and not detail.loading)
     await wait_until(pilot, lambda: detail.matches.position == "1/" + str(len(detail.matches.ids)))
-    await pilot.pause()
+    # Every mounted message's Markdown in (its words are highlighted once it is).
+    await wait_until(pilot, lambda: settled(message_blocks(detail)))
+    await still(pilot)
 
 
 async def favorites_only(pilot: Pilot[None]) -> None:

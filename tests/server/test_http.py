@@ -128,6 +128,12 @@ def test_rename_and_favorite_through_update(server: EmbeddedServer) -> None:
         favorite = http.post("/conversation/update", json={"id": conv["id"], "favorited": True})
         assert favorite.json()["favorited"] is True
         assert favorite.json()["name"] == "Final name"
+        # A star is not an edit: `updated` stays (the list, ordered by it, does not reorder),
+        # also when the whole conversation is sent back with it, as the SDK's update does.
+        assert favorite.json()["updated"] == renamed.json()["updated"]
+        unstar = http.post("/conversation/update", json={**favorite.json(), "favorited": False})
+        assert unstar.json()["favorited"] is False
+        assert unstar.json()["updated"] == renamed.json()["updated"]
 
 
 def test_delete(server: EmbeddedServer) -> None:

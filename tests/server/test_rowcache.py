@@ -64,7 +64,10 @@ WRITES: dict[str, Callable[[Database, str], None]] = {
         [NewConversation(id="new-1", created=NOW, name="New", messages=[])]
     ),
     "rename": lambda db, cid: db.update_conversation(cid, {"name": "Renamed"}, NOW),
-    "favourite": lambda db, cid: db.update_conversation(cid, {"favorited": 1}, NOW),
+    # (toggled: a star does not move `updated`, so setting the value it has changes nothing)
+    "favourite": lambda db, cid: db.update_conversation(
+        cid, {"favorited": 1 - db.one("conversations", cid)["favorited"]}, NOW
+    ),
     "model": lambda db, cid: db.update_conversation(cid, {"model_id": "gpt-4o"}, NOW),
     "message add": lambda db, cid: db.append_message(
         cid, NewMessage("m-new", "USER", "Hello", NOW), NOW

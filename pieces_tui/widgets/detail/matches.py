@@ -32,6 +32,11 @@ class MatchCursor:
         return self.ids[self.index]
 
     @property
+    def current(self) -> str | None:
+        """The match last jumped to (None before the first jump)."""
+        return None if self.index is None else self.ids[self.index]
+
+    @property
     def position(self) -> str:
         """ "2/5": where the last jump went ("" before the first)."""
         return "" if self.index is None else f"{self.index + 1}/{len(self.ids)}"

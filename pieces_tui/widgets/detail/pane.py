@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pieces_tui.labels import UNTITLED
@@ -27,8 +29,12 @@ from pieces_tui.widgets.detail.blocks import MessageBlock
 from pieces_tui.widgets.detail.code_picker import CodePicker
 from pieces_tui.widgets.detail.copying import code_blocks, copied_note, message_source, too_big
 from pieces_tui.widgets.detail.cursor import CursorMessages
+from pieces_tui.widgets.detail.highlight import MatchHighlighter
 from pieces_tui.widgets.detail.matches import MatchCursor
 from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher, MessageView
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 __all__ = ["ConversationDetail"]
 
@@ -76,6 +82,8 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self._title = ""
         self.matches = MatchCursor()
         """The messages matching the search, while one is active (n / N step through them)."""
+        self.highlighter = MatchHighlighter()
+        """Styles the search's words in the rendered Markdown of the matching messages."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation selected."), id="detail-placeholder")
@@ -203,12 +211,15 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
     # -- search matches --------------------------------------------------------------------------
 
-    def set_matches(self, matching: Iterable[str]) -> None:
-        """Mark these messages as matching the search and jump to the first (n / N then step
-        through them, fetching the stretch of a long conversation each one is in)."""
+    def set_matches(self, matching: Iterable[str], words: Sequence[str] = ()) -> None:
+        """Mark these messages as matching the search, highlight `words` (folded) in them, and
+        jump to the first (n / N then step through them, fetching the stretch of a long
+        conversation each one is in)."""
         self.matches = MatchCursor(self.window.ids, matching)
+        self.highlighter.words = tuple(words)
         for block in self._mounted_blocks():
             block.set_class(block.message.id in self.matches, "-match")
+            self._highlight(block)
         self.refresh_bindings()
         if self.matches:
             self.action_next_match()
@@ -222,10 +233,37 @@ class ConversationDetail(CursorMessages, can_focus=True):
         return True
 
     def action_next_match(self) -> None:
-        self._to_match(self.matches.step(+1))
+        self._step_match(+1)
 
     def action_previous_match(self) -> None:
-        self._to_match(self.matches.step(-1))
+        self._step_match(-1)
+
+    def _step_match(self, delta: int) -> None:
+        before = self.matches.current
+        after = self.matches.step(delta)
+        hit: Widget | None = None
+        for block in self._mounted_blocks():
+            if block.message.id == before:
+                self._highlight(block)
+            if block.message.id == after:
+                hit = self._highlight(block)
+        self._to_match(after)
+        if hit is not None:  # the message's top is shown: also its first matching word
+            self.scroll_to_widget(hit, animate=False, immediate=True)
+
+    def _highlight(self, block: MessageBlock) -> Widget | None:
+        message_id = block.message.id
+        current = message_id == self.matches.current
+        return self.highlighter.apply(block, matching=message_id in self.matches, current=current)
+
+    def on_markdown_table_of_contents_updated(self, event: Markdown.TableOfContentsUpdated) -> None:
+        """A message's Markdown is parsed and mounted: highlight it if it matches. (A handler by
+        name, so the pane does not import Markdown, which loads on first use.)"""
+        node = event.markdown.parent
+        while node is not None and not isinstance(node, MessageBlock):
+            node = node.parent
+        if node is not None and node.message.id in self.matches:
+            self._highlight(node)
 
     def _to_match(self, message_id: str | None) -> None:
         if message_id is not None:
