@@ -27,7 +27,7 @@ from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
 from pieces_tui.screens.main import MainScreen
-from pieces_tui.timefmt import utc_now
+from pieces_tui.timefmt import local_now, utc_now
 from pieces_tui.typeahead import KeysReady, Typeahead
 
 
@@ -43,13 +43,16 @@ class PiecesApp(App[None]):
         url: str | None = None,
         demo: DemoServer | None = None,
         settings: Settings | None = None,
-        now: Callable[[], datetime] = utc_now,
+        now: Callable[[], datetime] | None = None,
         discover_hosts: bool = True,
         timings: Timings | None = None,
         list_cache: bool = True,
+        utc: bool = False,
     ) -> None:
         super().__init__()
         self._settings = settings if settings is not None else Settings.load()
+        if now is None:  # the clock's zone is the one times are shown in (timefmt.py)
+            now = utc_now if utc or self._settings.utc_times else local_now
         self.timings = timings if timings is not None else Timings()
         cached = list_cache and self._settings.list_cache
         self.connection = Connection(

@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not paint the list from its last snapshot, nor save one (see the README)",
     )
+    parser.add_argument(
+        "--utc",
+        action="store_true",
+        help="show times in UTC (default: the local time zone, named after each time)",
+    )
     return parser
 
 
@@ -65,26 +70,28 @@ def create_app(
     discover_hosts: bool = True,
     timings: Timings | None = None,
     list_cache: bool = True,
+    utc: bool = False,
 ) -> PiecesApp:
     """The one app factory, used by the command line, the tests and the screenshot script.
 
-    `now` fixes the clock (relative times), `settings` the config file and `timings` the
+    `now` fixes the clock (relative times, and the zone times are shown in: by default the
+    machine's, UTC with `utc` or the `utc_times` setting), `settings` the config file and `timings` the
     network timeouts, retries and the detail pane's settle time, for tests. `list_cache=False`
     (`--no-cache`) neither paints the list from its snapshot nor saves one.
     """
     from pieces_tui.app import PiecesApp
     from pieces_tui.demo_runner import DemoServer
-    from pieces_tui.timefmt import utc_now
 
     demo_server = DemoServer(db, seed=seed) if demo else None
     return PiecesApp(
         url=url,
         demo=demo_server,
         settings=settings,
-        now=now or utc_now,
+        now=now,
         discover_hosts=discover_hosts,
         timings=timings,
         list_cache=list_cache,
+        utc=utc,
     )
 
 
@@ -118,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db=options.db,
         seed=options.seed,
         list_cache=not options.no_cache,
+        utc=options.utc,
     )
     app.run()
     return app.return_code or 0
