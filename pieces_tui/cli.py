@@ -16,14 +16,26 @@ if TYPE_CHECKING:
     from pieces_tui.config import Settings, Timings
 
 
+USAGE = """%(prog)s [-h] [--version] [--url URL | --demo] [--db DB] [--seed N]
+                  [--no-cache] [--utc]
+       %(prog)s serve [--bind BIND] [--allow-host NAME]
+                        [--allow-origin ORIGIN] [--port PORT] [--signed-out]
+                        [--db DB] [--demo] [--seed N]
+       %(prog)s {list,show,export,search,web} ..."""
+"""The app's usage, then the server's and the commands' (argparse would show the app's only)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pieces-tui",
+        usage=USAGE,
         description="Browse Pieces OS Copilot conversations from the terminal.",
         epilog=(
             "Without --url, pieces-tui looks for Pieces OS on 127.0.0.1 ports 39300-39333 "
             "(then localhost:1000), unless PIECES_OS_URL is set. "
-            "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server. "
+            "`pieces-tui serve` runs the embedded Pieces-OS-compatible server (on 39300, Pieces "
+            "OS's own port, by default; --allow-host NAME also answers requests addressed to "
+            "NAME; see `pieces-tui serve --help`). "
             "Commands for scripts: list, show, export, search; web serves the app to a browser "
             "(`pieces-tui COMMAND --help`)."
         ),
