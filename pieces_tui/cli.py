@@ -139,5 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         list_cache=not options.no_cache,
         utc=options.utc,
     )
-    app.run()
+    app.exit_on_signals = True
+    try:
+        app.run()
+    finally:
+        # However the app ended: the demo's temporary folder goes (its own exit did it already
+        # unless a signal or an exception cut it short).
+        demo = app.connection.demo
+        if demo is not None:
+            demo.discard()
     return app.return_code or 0
