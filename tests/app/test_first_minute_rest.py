@@ -52,3 +52,57 @@ async def test_times_are_local_with_the_zone_unless_utc_is_asked(
         shown = absolute_time(row.updated, SYSTEM_ZONE if zone == "CET" else UTC)
         await wait_until(pilot, lambda: shown in meta_text(app), what=meta_text(app))
         assert shown.endswith(f" {zone}")
+
+
+def built(app, conversation_id: str | None) -> bool:
+    """The pane's first screenful of `conversation_id` is built: its title, its messages mounted
+    and, with the summary, their Markdown in."""
+    from pieces_tui.widgets.detail.blocks import message_blocks, settled
+
+    detail = app.main_screen.detail
+    row = app.store.get(conversation_id)
+    title = str(detail.query_one("#detail-title", Static).visual)
+    blocks = message_blocks(detail)
+    ours = set(detail.message_ids)
+    annotations = list(detail.query_one("#detail-annotations").children)
+    return (
+        row is not None
+        and title == row.name
+        and bool(blocks)
+        and all(block.message.id in ours for block in blocks)
+        and settled(blocks)
+        and bool(annotations)
+        and settled(annotations)
+    )
+
+
+async def test_opening_shows_one_loading_look_then_all_at_once(demo_server, make_app) -> None:
+    """Whenever the loading indicator comes off the pane, what it uncovers is built: the header,
+    summary and first messages all at once, never a stage (the header alone, the summary
+    without messages). Checked at the moment the indicator comes off: the test wraps the pane's
+    `set_loading` (Textual's public hook that the `loading` reactive calls), and calls through."""
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        detail = app.main_screen.detail
+        listing = app.main_screen.conversation_list
+        uncovered: list[tuple[str | None, bool]] = []
+        set_loading = detail.set_loading
+
+        def probe(loading: bool) -> None:
+            if not loading:
+                uncovered.append((detail.conversation_id, built(app, detail.conversation_id)))
+            set_loading(loading)
+
+        detail.set_loading = probe  # type: ignore[method-assign]
+        opened = []
+        for _ in range(3):  # a few openings, each of a conversation with a summary
+            await pilot.press("down", "down")
+            target = listing.highlighted_id
+            opened.append(target)
+            await wait_until(
+                pilot, lambda: detail.conversation_id == target and not detail.loading, 30
+            )
+        assert [entry for entry in uncovered if entry[0] in opened] == [
+            (target, True) for target in opened
+        ]

@@ -28,7 +28,11 @@ from pieces_tui.widgets.detail.matches import MatchCursor
 from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher
 from pieces_tui.widgets.detail.window import MAX_MOUNTED, MESSAGE_BATCH, End, MessageWindow
 
-__all__ = ["ConversationDetail"]
+__all__ = ["REVEAL_LIMIT", "ConversationDetail"]
+
+REVEAL_LIMIT = 2.0
+"""Seconds the loading indicator may stay over a conversation being built underneath before it
+is shown as it is (a page that is slow to arrive says so in its own line)."""
 
 
 class ConversationDetail(VerticalScroll, can_focus=True):
@@ -76,6 +80,16 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._jump_pending: str | None = None
         self.matches = MatchCursor()
         """The messages matching the search, while one is active (n / N step through them)."""
+        self._revealing = False
+        """The loading indicator covers a conversation being built (`_reveal_when_ready`)."""
+
+    @property
+    def focusable(self) -> bool:
+        """Focusable under its loading indicator too (Textual's widgets are not): Enter focuses
+        the pane it opens at once, and the indicator stays until the conversation is built."""
+        if self.loading:
+            return self.allow_focus() and self.visible and not self.disabled
+        return super().focusable
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation selected."), id="detail-placeholder")
@@ -105,6 +119,7 @@ class ConversationDetail(VerticalScroll, can_focus=True):
     def show_placeholder(self, text: str) -> None:
         self._forget_window()
         self.conversation_id = None
+        self._revealing = False
         self.loading = False
         self.failed = False
         self._set_sections_visible(False)
@@ -113,12 +128,14 @@ class ConversationDetail(VerticalScroll, can_focus=True):
     def show_loading(self, conversation_id: str) -> None:
         self._forget_window()
         self.conversation_id = conversation_id
+        self._revealing = False
         self.loading = True
         self.failed = False
 
     def show_error(self, conversation_id: str, text: str) -> None:
         if conversation_id != self.conversation_id:
             return
+        self._revealing = False
         self.loading = False
         self.failed = True
         self._set_sections_visible(False)
@@ -156,9 +173,15 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self, view: ConversationView, fetch: MessageFetcher | None = None
     ) -> None:
         """Replace the pane's contents with `view`, at the top. Messages not in `view.messages`
-        are asked of `fetch` when the reader scrolls to them (without it, only those are shown)."""
+        are asked of `fetch` when the reader scrolls to them (without it, only those are shown).
+
+        After `show_loading`, the loading indicator stays until the first screenful is built
+        (header, summary and messages with their Markdown in), which then appears at once."""
         self.conversation_id = view.id
-        self.loading = False
+        self._revealing = self.loading
+        if self._revealing:
+            self.set_timer(REVEAL_LIMIT, lambda: self._reveal(view.id))
+        self.failed = False
         self._set_sections_visible(True)
         self.show_header(view)
         self._fetch = fetch
@@ -337,6 +360,27 @@ class ConversationDetail(VerticalScroll, can_focus=True):
         self._finish_jump()
         self._restore()
         self._check_edges()
+        self._reveal_when_ready()
+
+    def _reveal_when_ready(self) -> None:
+        """Lift the loading indicator once what the first screen shows is built: the summary's
+        and the mounted messages' Markdown is in, and the messages fill the pane or there are
+        no more at hand (the rest is being fetched, or there is none)."""
+        if not self._revealing:
+            return
+        annotations = self.query_one("#detail-annotations", Vertical)
+        if not settled(self._mounted_blocks()) or not settled(list(annotations.children)):
+            return
+        window = self.window
+        full = self.virtual_size.height >= self.size.height
+        more = window.below > 0 and "after" not in window.fetching and "after" not in window.failed
+        if full or not more:
+            self._reveal(self.conversation_id)
+
+    def _reveal(self, conversation_id: str | None) -> None:
+        if self._revealing and conversation_id == self.conversation_id:
+            self._revealing = False
+            self.loading = False
 
     def watch_virtual_size(self) -> None:
         self._layout_changed()
@@ -357,7 +401,9 @@ class ConversationDetail(VerticalScroll, can_focus=True):
     def _check_edges(self) -> None:
         """Mount (or fetch) more when the reader is within a screen of either end of the window."""
         window = self.window
-        if self.conversation_id is None or not len(window) or self.loading:
+        if self.conversation_id is None or not len(window):
+            return
+        if self.loading and not self._revealing:
             return
         height = max(1, self.size.height)
         blocks = self._mounted_blocks()
