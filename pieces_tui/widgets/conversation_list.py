@@ -578,7 +578,11 @@ class ConversationList(ScrollView, can_focus=True):
                 bar_style if bar and not marked else None,
             ),
             self._to_strip(
-                meta_text, width, base_style, CURSOR_GLYPH if bar else " ", bar_style if bar else None
+                meta_text,
+                width,
+                base_style,
+                CURSOR_GLYPH if bar else " ",
+                bar_style if bar else None,
             ),
         )
         self._strip_cache[cache_key] = strips

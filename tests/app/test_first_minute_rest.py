@@ -101,7 +101,9 @@ async def test_opening_shows_one_loading_look_then_all_at_once(demo_server, make
             target = listing.highlighted_id
             opened.append(target)
             await wait_until(
-                pilot, lambda: detail.conversation_id == target and not detail.loading, 30
+                pilot,
+                lambda shown=target: detail.conversation_id == shown and not detail.loading,
+                30,
             )
         assert [entry for entry in uncovered if entry[0] in opened] == [
             (target, True) for target in opened
