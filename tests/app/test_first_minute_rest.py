@@ -108,3 +108,72 @@ async def test_opening_shows_one_loading_look_then_all_at_once(demo_server, make
         assert [entry for entry in uncovered if entry[0] in opened] == [
             (target, True) for target in opened
         ]
+
+
+@pytest.mark.parametrize("key", ["/", "u"])
+async def test_keys_typed_after_slash_on_the_connect_screen_land_in_the_url(
+    make_app, unused_url, key
+) -> None:
+    from textual.widgets import Input
+
+    from pieces_tui.screens.connect import ConnectScreen
+
+    from .test_first_minute import type_in_one_read
+
+    app = make_app(unused_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        field = app.screen.query_one("#url", Input)
+        field.value = ""
+        type_in_one_read(app, f"{key}http://127.0.0.1:2")
+        await wait_until(pilot, lambda: field.value == "http://127.0.0.1:2", what=field.value)
+        assert app.focused is field
+        # Esc leaves the box; the screen's own keys work again (r: Retry closes the screen).
+        screen = app.screen
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.focused is not field)
+        type_in_one_read(app, "r")
+        await wait_until(pilot, lambda: screen not in app.screen_stack)
+
+
+async def test_backslash_as_a_terminal_sends_it(demo_server, make_app) -> None:
+    """`\\` is the byte 0x5c from tmux (`send-keys '\\'` or `send-keys -l '\\'`, checked with a
+    raw key logger): one hides the list. `send-keys '\\\\'` in single quotes sends two, which
+    hide and show it again, so that nothing seems to happen: the report's "not reaching"."""
+    from .test_first_minute import type_in_one_read
+
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        screen = app.main_screen
+        type_in_one_read(app, "\\")
+        await wait_until(pilot, lambda: not screen.layout_state.shows_sidebar)
+        # Three in one read, each a toggle: shown, hidden, shown.
+        type_in_one_read(app, "\\\\\\")
+        await wait_until(pilot, lambda: screen.layout_state.shows_sidebar)
+
+
+async def test_esc_closes_the_palette_and_its_keys_entry_opens_our_help(
+    demo_server, make_app
+) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    from pieces_tui.screens.help import HelpScreen
+
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"keys")
+        await pilot.press("escape")  # once, with text typed
+        await wait_until(pilot, lambda: app.screen is app.main_screen)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"show keys")
+        hits = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: hits.option_count > 0, what="hits")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.main_screen)
