@@ -24,6 +24,7 @@ async def marked_rows(pilot: Pilot[None]) -> None:
     assert isinstance(app, PiecesApp)
     await pilot.press("space", "space", "down", "space", "shift+down")
     await wait_until(pilot, lambda: app.main_screen.marked == 5)
+    await wait_until(pilot, loaded(app))  # the pane shows the row the highlight moved to
     await pilot.pause()
 
 
