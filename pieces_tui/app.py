@@ -7,7 +7,9 @@ with it; `screens/main.py` turns the store's changes into the list and the detai
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -27,7 +29,7 @@ from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
 from pieces_tui.screens.main import MainScreen
-from pieces_tui.timefmt import utc_now
+from pieces_tui.timefmt import local_now, utc_now
 from pieces_tui.typeahead import KeysReady, Typeahead
 
 
@@ -43,13 +45,16 @@ class PiecesApp(App[None]):
         url: str | None = None,
         demo: DemoServer | None = None,
         settings: Settings | None = None,
-        now: Callable[[], datetime] = utc_now,
+        now: Callable[[], datetime] | None = None,
         discover_hosts: bool = True,
         timings: Timings | None = None,
         list_cache: bool = True,
+        utc: bool = False,
     ) -> None:
         super().__init__()
         self._settings = settings if settings is not None else Settings.load()
+        if now is None:  # the clock's zone is the one times are shown in (timefmt.py)
+            now = utc_now if utc or self._settings.utc_times else local_now
         self.timings = timings if timings is not None else Timings()
         cached = list_cache and self._settings.list_cache
         self.connection = Connection(
@@ -72,6 +77,10 @@ class PiecesApp(App[None]):
         )
         self._log_handler = TextualHandler()
         self.typeahead = Typeahead(self)
+        self.exit_on_signals = False
+        """SIGHUP (the terminal closed) and SIGTERM end the app as `q` does: pending deletes
+        are sent, the demo's temporary data removed. The command line sets it; tests do not
+        (they would take the signals of the test process)."""
 
     async def on_event(self, event: events.Event) -> None:
         if (
@@ -107,12 +116,20 @@ class PiecesApp(App[None]):
         )
 
     def on_mount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._signalled, number)
         logging.getLogger("pieces_tui").addHandler(self._log_handler)
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.main_screen)
         self.connection.start(self.main_screen)
+
+    def _signalled(self, number: int) -> None:
+        logging.getLogger("pieces_tui").info("%s: quitting", signal.Signals(number).name)
+        self.call_next(self.action_quit)
 
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._settings.theme:

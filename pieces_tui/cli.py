@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pieces_tui import __version__
 
@@ -16,14 +19,26 @@ if TYPE_CHECKING:
     from pieces_tui.config import Settings, Timings
 
 
+USAGE = """%(prog)s [-h] [--version] [--url URL | --demo] [--db DB] [--seed N]
+                  [--no-cache] [--utc]
+       %(prog)s serve [--bind BIND] [--allow-host NAME]
+                        [--allow-origin ORIGIN] [--port PORT] [--signed-out]
+                        [--db DB] [--demo] [--seed N]
+       %(prog)s {list,show,export,search,web} ..."""
+"""The app's usage, then the server's and the commands' (argparse would show the app's only)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pieces-tui",
+        usage=USAGE,
         description="Browse Pieces OS Copilot conversations from the terminal.",
         epilog=(
             "Without --url, pieces-tui looks for Pieces OS on 127.0.0.1 ports 39300-39333 "
             "(then localhost:1000), unless PIECES_OS_URL is set. "
-            "Run `pieces-tui serve --help` for the embedded Pieces-OS-compatible server. "
+            "`pieces-tui serve` runs the embedded Pieces-OS-compatible server (on 39300, Pieces "
+            "OS's own port, by default; --allow-host NAME also answers requests addressed to "
+            "NAME; see `pieces-tui serve --help`). "
             "Commands for scripts: list, show, export, search; web serves the app to a browser "
             "(`pieces-tui COMMAND --help`)."
         ),
@@ -51,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not paint the list from its last snapshot, nor save one (see the README)",
     )
+    parser.add_argument(
+        "--utc",
+        action="store_true",
+        help="show times in UTC (default: the local time zone, named after each time)",
+    )
     return parser
 
 
@@ -65,26 +85,28 @@ def create_app(
     discover_hosts: bool = True,
     timings: Timings | None = None,
     list_cache: bool = True,
+    utc: bool = False,
 ) -> PiecesApp:
     """The one app factory, used by the command line, the tests and the screenshot script.
 
-    `now` fixes the clock (relative times), `settings` the config file and `timings` the
-    network timeouts, retries and the detail pane's settle time, for tests. `list_cache=False`
-    (`--no-cache`) neither paints the list from its snapshot nor saves one.
+    `now` fixes the clock (relative times, and the zone times are shown in: by default the
+    machine's, UTC with `utc` or the `utc_times` setting), `settings` the config file and
+    `timings` the network timeouts, retries and the detail pane's settle time, for tests.
+    `list_cache=False` (`--no-cache`) neither paints the list from its snapshot nor saves one.
     """
     from pieces_tui.app import PiecesApp
     from pieces_tui.demo_runner import DemoServer
-    from pieces_tui.timefmt import utc_now
 
     demo_server = DemoServer(db, seed=seed) if demo else None
     return PiecesApp(
         url=url,
         demo=demo_server,
         settings=settings,
-        now=now or utc_now,
+        now=now,
         discover_hosts=discover_hosts,
         timings=timings,
         list_cache=list_cache,
+        utc=utc,
     )
 
 
@@ -118,6 +140,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         db=options.db,
         seed=options.seed,
         list_cache=not options.no_cache,
+        utc=options.utc,
     )
-    app.run()
-    return app.return_code or 0
+    app.exit_on_signals = True
+    try:
+        app.run()
+    finally:
+        # However the app ended: the demo's temporary folder goes (its own exit did it already
+        # unless a signal or an exception cut it short).
+        demo = app.connection.demo
+        if demo is not None:
+            demo.discard()
+    exit_now(app.return_code or 0)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process once the app has ended and cleaned up (deletes sent, demo stopped, the
+    list snapshot and settings written): flush what is buffered and skip the interpreter's
+    teardown of every module and object, which took about a second after each quit
+    (benchmarks/RESULTS.md, "Quitting")."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

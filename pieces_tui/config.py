@@ -27,6 +27,8 @@ class Settings:
     """The Pieces OS address discovery found last (whose snapshot to paint before it looks)."""
     sidebar_fraction: float = 0.33
     sidebar_hidden: bool = False
+    utc_times: bool = False
+    """Show times in UTC rather than the machine's zone (`--utc` does so for one run)."""
     undo_seconds: float = 5.0
     """How long a delete waits before it is sent (`u` undoes it meanwhile); 0 sends at once."""
     path: Path = field(default_factory=lambda: config_dir() / "config.json", compare=False)
@@ -56,6 +58,8 @@ class Settings:
                 settings.sidebar_fraction = float(fraction)
             if isinstance(raw.get("sidebar_hidden"), bool):
                 settings.sidebar_hidden = raw["sidebar_hidden"]
+            if isinstance(raw.get("utc_times"), bool):
+                settings.utc_times = raw["utc_times"]
         undo = raw.get("undo_seconds") if isinstance(raw, dict) else None
         if isinstance(undo, int | float) and not isinstance(undo, bool) and 0 <= undo <= 3600:
             settings.undo_seconds = float(undo)

@@ -91,6 +91,17 @@ class DemoServer:
         server, self._server = self._server, None
         if server is not None:
             await asyncio.to_thread(server.stop)
+        self._remove_tempdir()
+
+    def discard(self) -> None:
+        """`stop` without an event loop, for the command line once the app has ended however
+        it ended (a signal, an exception): idempotent, and a no-op after `stop`."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+        self._remove_tempdir()
+
+    def _remove_tempdir(self) -> None:
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None

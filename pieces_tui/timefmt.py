@@ -1,14 +1,17 @@
-"""Human-readable timestamps that do not depend on the machine's locale or timezone.
+"""Human-readable timestamps that do not depend on the machine's locale.
 
-Every calculation happens in UTC so that tests, snapshots and screenshots come out the same
-everywhere. Naive datetimes are taken to be UTC.
+Times are shown in the zone of the app's clock: `local_now` (the default) carries the machine's
+zone, with its daylight-saving rules, and `utc_now` (`--utc`, the `utc_times` setting) UTC.
+Tests, snapshots and screenshots inject a frozen UTC clock, so they come out the same everywhere.
+Naive datetimes are taken to be UTC.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta, tzinfo
 
-__all__ = ["absolute_time", "relative_time", "utc_now"]
+__all__ = ["SYSTEM_ZONE", "absolute_time", "local_now", "relative_time", "utc_now", "zone_of"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -18,6 +21,43 @@ _DAY = 24 * _HOUR
 _WEEK = 7 * _DAY
 # A timestamp slightly in the future (clock skew between server and client) still reads "just now".
 _SKEW_TOLERANCE = 5 * _MINUTE
+
+
+class _SystemZone(tzinfo):
+    """The machine's zone as `time.localtime` sees it (`TZ`, /etc/localtime), daylight saving
+    included: a summer date shows its summer offset and name even when read in winter."""
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=UTC) - _EPOCH).total_seconds()
+        local = time.localtime(stamp)
+        return datetime(*local[:6], microsecond=dt.microsecond, tzinfo=self)
+
+    def _local(self, dt: datetime | None) -> time.struct_time:
+        if dt is None:
+            return time.localtime()
+        wall = (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, 0, 0, -1)
+        return time.localtime(time.mktime(wall))
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(seconds=self._local(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None  # unknown apart from the offset; nothing here needs it
+
+    def tzname(self, dt: datetime | None) -> str:
+        return self._local(dt).tm_zone
+
+    def __repr__(self) -> str:
+        return "SYSTEM_ZONE"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SYSTEM_ZONE: tzinfo = _SystemZone()
+
+
+def zone_of(now: datetime) -> tzinfo:
+    """The zone times are shown in: the clock's (a naive clock is taken to be UTC)."""
+    return now.tzinfo or UTC
 
 
 def _as_utc(when: datetime) -> datetime:
@@ -45,8 +85,9 @@ def relative_time(when: datetime, now: datetime) -> str:
         when: The moment to describe.
         now: The current moment (injected so callers can freeze the clock).
     """
-    when = _as_utc(when)
-    now = _as_utc(now)
+    zone = zone_of(now)
+    when = _as_utc(when).astimezone(zone)  # calendar days ("yesterday") in the shown zone
+    now = _as_utc(now).astimezone(zone)
     seconds = (now - when).total_seconds()
     if seconds < 0:
         return "just now" if -seconds <= _SKEW_TOLERANCE else _short_date(when, now)
@@ -64,11 +105,19 @@ def relative_time(when: datetime, now: datetime) -> str:
     return _short_date(when, now)
 
 
-def absolute_time(when: datetime) -> str:
-    """Format `when` as an unambiguous UTC timestamp, e.g. "2026-11-20 09:00 UTC"."""
-    return _as_utc(when).strftime("%Y-%m-%d %H:%M UTC")
+def absolute_time(when: datetime, zone: tzinfo = UTC) -> str:
+    """Format `when` in `zone` with the zone named, e.g. "2026-11-20 09:00 UTC" or
+    "2026-11-20 10:00 CET" (a zone without a name shows its offset, "+0530")."""
+    shown = _as_utc(when).astimezone(zone)
+    name = shown.tzname() or shown.strftime("%z")
+    return f"{shown.strftime('%Y-%m-%d %H:%M')} {name}"
 
 
 def utc_now() -> datetime:
-    """Now, in UTC: the one clock of the app (tests inject a frozen one instead)."""
+    """Now, in UTC: the app's clock with `--utc` (tests inject a frozen one instead)."""
     return datetime.now(UTC)
+
+
+def local_now() -> datetime:
+    """Now, in the machine's zone: the app's clock by default."""
+    return datetime.now(SYSTEM_ZONE)

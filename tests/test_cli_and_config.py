@@ -74,3 +74,17 @@ def test_clean_text(raw: str, expected: str) -> None:
 
 def test_clean_line_flattens_whitespace() -> None:
     assert clean_line("two\nlines\x1b[1m") == "two lines"
+
+
+def test_help_shows_serve_and_its_options() -> None:
+    from pieces_tui.server.cli import build_parser as serve_parser
+
+    text = build_parser().format_help()
+    assert "pieces-tui serve [" in text and "--allow-host" in text and "--utc" in text
+    serve_usage = next(line for line in text.splitlines() if "pieces-tui serve [" in line)
+    start = text.index(serve_usage)
+    shown = text[start : text.index("pieces-tui {", start)]
+    for action in serve_parser()._actions:  # every option of serve is in the app's usage
+        if action.option_strings and action.dest != "help":
+            assert action.option_strings[0] in shown, action.option_strings
+    assert max(len(line) for line in text.splitlines()) <= 80

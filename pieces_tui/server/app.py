@@ -26,14 +26,18 @@ log = logging.getLogger("pieces_tui.server")
 
 
 class RequestLog:
-    """Pure-ASGI middleware: `GET /conversations 200 3.1ms` (WebSockets: `WS /path`)."""
+    """Pure-ASGI middleware: `GET /conversations 200 3.1ms`, one line per request; a WebSocket
+    gets one line too, once its handshake is answered: `WS /path 101 0.4ms` (accepted), `WS
+    /path 403 0.2ms` (refused). uvicorn's own lines for the same handshake are dropped
+    (`QuietHandshakes`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            log.info("WS %s", scope["path"])
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -52,6 +56,50 @@ class RequestLog:
             query = f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
             elapsed = (time.perf_counter() - start) * 1000
             log.info("%s %s%s %d %.1fms", scope["method"], scope["path"], query, status, elapsed)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        logged = False
+
+        def note(status: int) -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                elapsed = (time.perf_counter() - start) * 1000
+                log.info("WS %s %d %.1fms", scope["path"], status, elapsed)
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "websocket.accept":
+                note(101)
+            elif message["type"] == "websocket.close":
+                note(403)  # closed before the handshake: uvicorn answers 403
+            elif message["type"] == "websocket.http.response.start":
+                note(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            note(500)  # the app ended without answering the handshake (uvicorn sends 500)
+
+
+class QuietHandshakes(logging.Filter):
+    """Drops the lines uvicorn and websockets log about each WebSocket handshake and close
+    (`"WebSocket /path" [accepted]`, `connection open`, `connection closed`, ...): `RequestLog`
+    has said it once already. Install it on the `uvicorn.error` logger (both log there) where
+    requests are logged (`pieces-tui serve`)."""
+
+    _DROPPED = (
+        '%s - "WebSocket %s"',
+        "connection open",
+        "connection closed",
+        "connection rejected (",
+        "HTTP response sent (",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not message.startswith(self._DROPPED)
 
 
 def create_app(

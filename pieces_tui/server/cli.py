@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from pieces_tui.server.app import QuietHandshakes
 from pieces_tui.server.limits import raise_fd_limit
 from pieces_tui.server.lock import DatabaseInUse
 from pieces_tui.server.runner import EmbeddedServer
@@ -74,6 +75,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
     )
+    logging.getLogger("uvicorn.error").addFilter(QuietHandshakes())  # one line per WebSocket
     db_path = args.db or default_db_path()
     try:
         server = EmbeddedServer(

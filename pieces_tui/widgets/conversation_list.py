@@ -45,6 +45,10 @@ ROW_HEIGHT = 2
 
 MARK_GLYPH = "✓"
 """Drawn in the left gutter of a marked row, so marks show without colour too."""
+CURSOR_GLYPH = "▌"
+"""Drawn in the left gutter of the highlighted row while the list is not focused (the pane or
+the filter is): which conversation the pane shows stays plain in every theme, where the
+blurred highlight's tint alone can be faint (gruvbox)."""
 
 
 class VisibleIds(Sequence[str]):
@@ -92,6 +96,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--untitled",
         "conversation-list--star",
         "conversation-list--marked",
+        "conversation-list--cursor",
     }
     """
     | Class | Description |
@@ -102,6 +107,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--untitled` | The placeholder shown for a conversation without a name. |
     | `conversation-list--star` | The star before a favorite's name. |
     | `conversation-list--marked` | A marked conversation (both of its lines, and its glyph). |
+    | `conversation-list--cursor` | The highlighted row's gutter bar while the list is unfocused. |
     """
 
     DEFAULT_CSS = """
@@ -136,6 +142,10 @@ class ConversationList(ScrollView, can_focus=True):
             color: $block-cursor-blurred-foreground;
             background: $block-cursor-blurred-background;
             text-style: $block-cursor-blurred-text-style;
+        }
+        & > .conversation-list--cursor {
+            color: $accent;
+            text-style: bold;
         }
         &:focus {
             background-tint: $foreground 5%;
@@ -557,15 +567,36 @@ class ConversationList(ScrollView, can_focus=True):
         meta_text = Text(meta, style=get_style(*base_classes, "conversation-list--meta").rich_style)
         meta_text.truncate(inner, overflow="ellipsis")
 
+        bar = highlighted and not self.has_focus
+        bar_style = get_style(*base_classes, "conversation-list--cursor").rich_style
         strips = (
-            self._to_strip(name, width, base_style, MARK_GLYPH if marked else " "),
-            self._to_strip(meta_text, width, base_style),
+            self._to_strip(
+                name,
+                width,
+                base_style,
+                MARK_GLYPH if marked else CURSOR_GLYPH if bar else " ",
+                bar_style if bar and not marked else None,
+            ),
+            self._to_strip(
+                meta_text,
+                width,
+                base_style,
+                CURSOR_GLYPH if bar else " ",
+                bar_style if bar else None,
+            ),
         )
         self._strip_cache[cache_key] = strips
         return strips
 
-    def _to_strip(self, content: Text, width: int, style: Style, gutter: str = " ") -> Strip:
-        line = Text(gutter, style=style, end="", no_wrap=True)
+    def _to_strip(
+        self,
+        content: Text,
+        width: int,
+        style: Style,
+        gutter: str = " ",
+        gutter_style: Style | None = None,
+    ) -> Strip:
+        line = Text(gutter, style=gutter_style or style, end="", no_wrap=True)
         line.append_text(content)
         segments = list(line.render(self.app.console))
         return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()

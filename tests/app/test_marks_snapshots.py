@@ -11,6 +11,7 @@ from pieces_tui.app import PiecesApp
 from pieces_tui.config import Settings
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 
+from .conftest import loaded
 from .test_snapshots import settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 60), id="200x60")]
@@ -23,6 +24,7 @@ async def marked_rows(pilot: Pilot[None]) -> None:
     assert isinstance(app, PiecesApp)
     await pilot.press("space", "space", "down", "space", "shift+down")
     await wait_until(pilot, lambda: app.main_screen.marked == 5)
+    await wait_until(pilot, loaded(app))  # the pane shows the row the highlight moved to
     await pilot.pause()
 
 
@@ -58,7 +60,8 @@ def test_undo_toast(snap_compare, demo_server, make_app, tmp_path, size) -> None
         app = pilot.app
         assert isinstance(app, PiecesApp)
         await wait_until(pilot, lambda: app.main_screen.bulk.pending_count() == 5)
-        await wait_until(pilot, lambda: not app.main_screen.detail.loading)
+        # The pane shows the row the highlight moved to (not only: is not loading).
+        await wait_until(pilot, loaded(app))
         await pilot.pause()
 
     # A window far longer than the test: the toast is still up when the snapshot is taken.

@@ -42,7 +42,16 @@ async def opened(pilot: Pilot[None]) -> None:
 async def favorites_only(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("F")
+    app = pilot.app
+    assert isinstance(app, PiecesApp)
+    # The pane has opened the first favorite (the highlight moved to it) and is built.
+    await wait_until(pilot, loaded_pane(app))
     await pilot.pause()
+
+
+def loaded_pane(app: PiecesApp):
+    listing, detail = app.main_screen.conversation_list, app.main_screen.detail
+    return lambda: detail.conversation_id == listing.highlighted_id and not detail.loading
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])

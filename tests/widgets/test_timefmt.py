@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pieces_tui.timefmt import absolute_time, relative_time
+from pieces_tui.timefmt import SYSTEM_ZONE, absolute_time, local_now, relative_time, zone_of
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -47,3 +49,36 @@ def test_absolute_time() -> None:
     plus_two = timezone(timedelta(hours=2))
     assert absolute_time(datetime(2026, 1, 2, 3, 4, tzinfo=plus_two)) == "2026-01-02 01:04 UTC"
     assert absolute_time(datetime(2026, 1, 2, 3, 4)) == "2026-01-02 03:04 UTC"
+
+
+# Central European time as a POSIX rule: needs no tz database on the machine.
+PARIS = "CET-1CEST,M3.5.0,M10.5.0/3"
+
+
+@pytest.fixture
+def paris(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", PARIS)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_local_times_name_their_zone_with_daylight_saving(paris: None) -> None:
+    assert absolute_time(NOW, SYSTEM_ZONE) == "2026-11-20 10:00 CET"
+    summer = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    assert absolute_time(summer, SYSTEM_ZONE) == "2026-07-01 11:00 CEST"  # read in November
+    assert absolute_time(NOW) == "2026-11-20 09:00 UTC"  # UTC on request
+    assert local_now().utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+    assert zone_of(local_now()) is SYSTEM_ZONE and zone_of(datetime(2026, 1, 1)) is UTC
+
+
+def test_calendar_days_follow_the_shown_zone(paris: None) -> None:
+    # 23:30 UTC on the 19th is 00:30 on the 20th in Paris: "yesterday" only there.
+    late = datetime(2026, 11, 19, 23, 30, tzinfo=UTC)
+    now = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    assert relative_time(late, now) == "2 days ago"
+    assert relative_time(late, now.astimezone(SYSTEM_ZONE)) == "yesterday"
+    far = datetime(2026, 11, 12, 23, 30, tzinfo=UTC)
+    assert relative_time(far, now) == "Nov 12"
+    assert relative_time(far, now.astimezone(SYSTEM_ZONE)) == "Nov 13"

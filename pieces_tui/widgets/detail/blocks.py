@@ -54,8 +54,9 @@ def markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
     return markdown_blocks(text, empty=empty)
 
 
-def settled(blocks: Sequence[MessageBlock]) -> bool:
-    """True when every block's Markdown has been parsed and mounted (so its height is known)."""
+def settled(blocks: Sequence[Widget]) -> bool:
+    """True when every block's Markdown has been parsed and mounted (so its height is known):
+    message blocks, or the pane's annotation sections."""
     from textual.widgets import Markdown
 
     return all(

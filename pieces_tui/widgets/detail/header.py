@@ -13,7 +13,7 @@ from textual.widgets import Label
 
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
-from pieces_tui.timefmt import absolute_time, relative_time
+from pieces_tui.timefmt import absolute_time, relative_time, zone_of
 from pieces_tui.widgets.detail.blocks import markdown_blocks
 from pieces_tui.widgets.detail.views import ConversationView
 
@@ -32,7 +32,7 @@ def deleted_title(shown: str) -> Content:
 
 def metadata(view: ConversationView, now: datetime) -> Content:
     def when(moment: datetime) -> str:
-        return f"{absolute_time(moment)} ({relative_time(moment, now)})"
+        return f"{absolute_time(moment, zone_of(now))} ({relative_time(moment, now)})"
 
     rows = [
         ("id", view.id),

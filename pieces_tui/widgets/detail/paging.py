@@ -50,6 +50,11 @@ class PagedMessages(VerticalScroll):
     def _view_moved(self) -> None:
         """The pane scrolled or was laid out again (what is on screen may have changed)."""
 
+    def _paused(self) -> bool:
+        """Whether the window stays as it is for now (the subclass: while its loading indicator
+        covers a conversation that is not being built underneath)."""
+        return bool(self.loading)
+
     def _forget_window(self) -> None:
         """Drop whatever is being fetched for the current window: it will not be wanted."""
         self.window.forget_fetches()
@@ -223,7 +228,7 @@ class PagedMessages(VerticalScroll):
     def _check_edges(self) -> None:
         """Mount (or fetch) more when the reader is within a screen of either end of the window."""
         window = self.window
-        if self.conversation_id is None or not len(window) or self.loading:
+        if self.conversation_id is None or not len(window) or self._paused():
             return
         height = max(1, self.size.height)
         blocks = self._mounted_blocks()

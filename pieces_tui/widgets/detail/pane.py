@@ -25,7 +25,7 @@ from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
-from pieces_tui.widgets.detail.blocks import MessageBlock
+from pieces_tui.widgets.detail.blocks import MessageBlock, settled
 from pieces_tui.widgets.detail.code_picker import CodePicker
 from pieces_tui.widgets.detail.copying import code_blocks, copied_note, message_source, too_big
 from pieces_tui.widgets.detail.cursor import CursorMessages
@@ -36,7 +36,11 @@ from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher, Me
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
-__all__ = ["ConversationDetail"]
+__all__ = ["REVEAL_LIMIT", "ConversationDetail"]
+
+REVEAL_LIMIT = 2.0
+"""Seconds the loading indicator may stay over a conversation being built underneath before it
+is shown as it is (a page that is slow to arrive says so in its own line)."""
 
 
 class ConversationDetail(CursorMessages, can_focus=True):
@@ -84,6 +88,16 @@ class ConversationDetail(CursorMessages, can_focus=True):
         """The messages matching the search, while one is active (n / N step through them)."""
         self.highlighter = MatchHighlighter()
         """Styles the search's words in the rendered Markdown of the matching messages."""
+        self._revealing = False
+        """The loading indicator covers a conversation being built (`_reveal_when_ready`)."""
+
+    @property
+    def focusable(self) -> bool:
+        """Focusable under its loading indicator too (Textual's widgets are not): Enter focuses
+        the pane it opens at once, and the indicator stays until the conversation is built."""
+        if self.loading:
+            return self.allow_focus() and self.visible and not self.disabled
+        return super().focusable
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation selected."), id="detail-placeholder")
@@ -113,6 +127,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
     def show_placeholder(self, text: str) -> None:
         self._forget_window()
         self.conversation_id = None
+        self._revealing = False
         self.loading = False
         self.failed = False
         self._set_sections_visible(False)
@@ -121,12 +136,14 @@ class ConversationDetail(CursorMessages, can_focus=True):
     def show_loading(self, conversation_id: str) -> None:
         self._forget_window()
         self.conversation_id = conversation_id
+        self._revealing = False
         self.loading = True
         self.failed = False
 
     def show_error(self, conversation_id: str, text: str) -> None:
         if conversation_id != self.conversation_id:
             return
+        self._revealing = False
         self.loading = False
         self.failed = True
         self._set_sections_visible(False)
@@ -164,9 +181,15 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self, view: ConversationView, fetch: MessageFetcher | None = None
     ) -> None:
         """Replace the pane's contents with `view`, at the top. Messages not in `view.messages`
-        are asked of `fetch` when the reader scrolls to them (without it, only those are shown)."""
+        are asked of `fetch` when the reader scrolls to them (without it, only those are shown).
+
+        After `show_loading`, the loading indicator stays until the first screenful is built
+        (header, summary and messages with their Markdown in), which then appears at once."""
         self.conversation_id = view.id
-        self.loading = False
+        self._revealing = self.loading
+        if self._revealing:
+            self.set_timer(REVEAL_LIMIT, lambda: self._reveal(view.id))
+        self.failed = False
         self._set_sections_visible(True)
         self.show_header(view)
         self._fetch = fetch
@@ -180,6 +203,35 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.scroll_home(animate=False)
         self._load("after")
         self.post_message(self.Shown(view.id))
+
+    # -- one loading look ------------------------------------------------------------------------
+
+    def _paused(self) -> bool:
+        return bool(self.loading) and not self._revealing
+
+    def _after_layout(self) -> None:
+        super()._after_layout()
+        self._reveal_when_ready()
+
+    def _reveal_when_ready(self) -> None:
+        """Lift the loading indicator once what the first screen shows is built: the summary's
+        and the mounted messages' Markdown is in, and the messages fill the pane or there are
+        no more at hand (the rest is being fetched, or there is none)."""
+        if not self._revealing:
+            return
+        annotations = self.query_one("#detail-annotations", Vertical)
+        if not settled(self._mounted_blocks()) or not settled(list(annotations.children)):
+            return
+        window = self.window
+        full = self.virtual_size.height >= self.size.height
+        more = window.below > 0 and "after" not in window.fetching and "after" not in window.failed
+        if full or not more:
+            self._reveal(self.conversation_id)
+
+    def _reveal(self, conversation_id: str | None) -> None:
+        if self._revealing and conversation_id == self.conversation_id:
+            self._revealing = False
+            self.loading = False
 
     def update_messages(self, view: ConversationView) -> None:
         """The open conversation changed. New messages are mounted below the window when it
