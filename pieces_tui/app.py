@@ -114,6 +114,10 @@ class PiecesApp(App[None]):
         self.push_screen(self.main_screen)
         self.connection.start(self.main_screen)
 
+    def on_ready(self) -> None:
+        """The first frame is out: only now the connection loads httpx, websockets, pydantic."""
+        self.connection.first_frame()
+
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._settings.theme:
             self._settings.theme = theme.name

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pieces_tui.client import NotFound, PiecesClient
+from pieces_tui.client import NotFound
 from pieces_tui.client.models import (
     Annotation,
     Asset,
@@ -15,6 +15,9 @@ from pieces_tui.client.models import (
     ConversationMessage,
     Website,
 )
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = ["BULK_MESSAGES", "PAGE_SIZE", "ExportDocument", "Progress", "fetch_document"]
 

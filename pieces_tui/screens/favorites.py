@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pieces_tui.client import NotFound, PiecesClient, PiecesError
+from typing import TYPE_CHECKING
+
+from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.state.store import ConversationStore
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = ["toggle_favorite"]
 
