@@ -296,9 +296,13 @@ class MainScreen(FindScreen, LayoutScreen):
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def _load_detail(self, conversation_id: str) -> None:
-        """A newer selection cancels this one (exclusive group): no mixed-up conversations."""
+        """A newer selection cancels this one (exclusive group): no mixed-up conversations.
+
+        Not while the list is the saved snapshot: the server's list lands first (fetching the
+        pane then competed with the bulk load and its parse on the loop, and made the start
+        from a snapshot slower than without), and `_store_changed` opens the pane after it."""
         client = self.client
-        if client is None:
+        if client is None or self.connection.from_snapshot:
             return
         self.detail.show_loading(conversation_id)
         try:
