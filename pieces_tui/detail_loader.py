@@ -20,13 +20,8 @@ from pieces_tui.widgets.detail import FETCH_BATCH, ConversationView, MessageFetc
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
-    from pieces_tui.client.models import (
-        Annotation,
-        Asset,
-        Conversation,
-        ConversationMessage,
-        Website,
-    )
+    from pieces_tui.client.assets import Annotation, Asset, Website
+    from pieces_tui.client.models import Conversation, ConversationMessage
 
 __all__ = ["BULK_MESSAGES", "conversation_view", "failure_text", "load_detail", "message_fetcher"]
 

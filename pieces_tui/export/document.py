@@ -8,13 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from pieces_tui.client import NotFound
-from pieces_tui.client.models import (
-    Annotation,
-    Asset,
-    Conversation,
-    ConversationMessage,
-    Website,
-)
+from pieces_tui.client.assets import Annotation, Asset, Website
+from pieces_tui.client.models import Conversation, ConversationMessage
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
