@@ -182,7 +182,6 @@ async def ours(
 
         os.environ["XDG_CACHE_HOME"] = cache
     from pieces_tui.cli import create_app
-    from pieces_tui.client.stream import IdentifierStream
     from pieces_tui.config import Settings
     from pieces_tui.state.store import StoreChange
     from pieces_tui.widgets.conversation_list import ConversationList
@@ -199,13 +198,16 @@ async def ours(
     ConversationList.render_line = counting  # type: ignore[method-assign]
 
     arrivals: list[float] = []
-    consume = IdentifierStream._consume
+    if interactive:  # not for the cold start: the app itself imports websockets after its frame
+        from pieces_tui.client.stream import IdentifierStream
 
-    def timed_consume(self: IdentifierStream, frame: str | bytes, *, first: bool) -> bool:
-        arrivals.append(time.time())
-        return consume(self, frame, first=first)
+        consume = IdentifierStream._consume
 
-    IdentifierStream._consume = timed_consume  # type: ignore[method-assign]
+        def timed_consume(self: IdentifierStream, frame: str | bytes, *, first: bool) -> bool:
+            arrivals.append(time.time())
+            return consume(self, frame, first=first)
+
+        IdentifierStream._consume = timed_consume  # type: ignore[method-assign]
 
     handled: list[float] = []
     set_highlight = ConversationList._set_highlight

@@ -131,6 +131,10 @@ class PiecesApp(App[None]):
         logging.getLogger("pieces_tui").info("%s: quitting", signal.Signals(number).name)
         self.call_next(self.action_quit)
 
+    def on_ready(self) -> None:
+        """The first frame is out: only now the connection loads httpx, websockets, pydantic."""
+        self.connection.first_frame()
+
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._settings.theme:
             self._settings.theme = theme.name

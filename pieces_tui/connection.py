@@ -13,6 +13,7 @@ only as messages posted to the `listener` it is given (the main screen):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,32 +22,27 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from pieces_tui.client import (
-    IdentifierStream,
-    PiecesClient,
-    PiecesError,
-    SignedOut,
-    StreamState,
-    find_server,
-)
+from pieces_tui.client import PiecesError, SignedOut
 from pieces_tui.config import Timings
 from pieces_tui.demo_runner import DemoUnavailable
 from pieces_tui.state.list_cache import ListCache
 from pieces_tui.state.problems import LoadProblem, human_error, log_detail, sentence, why
 from pieces_tui.state.store import ConversationStore, StoreChange
-from pieces_tui.state.sync import Synchronizer
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.app import App
 
-    from pieces_tui.client import Discovery
+    from pieces_tui.client import Discovery, PiecesClient, StreamState
     from pieces_tui.demo_runner import DemoServer
+    from pieces_tui.state.sync import Synchronizer
 
 log = logging.getLogger(__name__)
 
 LOOKED_AT = "127.0.0.1 ports 39300-39333 and localhost:1000"
+FIRST_FRAME_WAIT = 5.0
+"""Seconds the connect worker waits at most for `first_frame()` before it loads the network."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +172,11 @@ class Connection:
         self.problem: LoadProblem | None = None
         """Why the bulk load keeps failing; None when it does not."""
         self.store.subscribe(self._store_changed)
+        self._frame_out = asyncio.Event()
+
+    def first_frame(self) -> None:
+        """The app painted its first frame: the connect worker may load the network now."""
+        self._frame_out.set()
 
     # -- what the UI reads -----------------------------------------------------------------------
 
@@ -258,6 +259,12 @@ class Connection:
 
     async def _start(self) -> None:
         self._state("connecting")
+        # The network stack (httpx, websockets, pydantic) loads here, once the first frame is
+        # out: that frame (the saved list, or the empty one) needs none of it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._frame_out.wait(), FIRST_FRAME_WAIT)
+        from pieces_tui.client import PiecesClient, find_server
+
         url = self.url
         if url is None and self.demo is not None:
             self._state("connecting", source="starting demo server…")
@@ -350,6 +357,8 @@ class Connection:
         self._app.workers.cancel_group(self._app, "knock")
 
     async def _knock(self, answered: Callable[[], bool]) -> None:
+        from pieces_tui.client import PiecesClient, find_server
+
         timings = self.timings
         delay = timings.retry_delay
         while True:
@@ -375,6 +384,9 @@ class Connection:
         the version check) run beside the stream's connect and the bulk load, not before them
         (one round trip less before the list); if health fails, everything stops and the app
         offers its choices."""
+        from pieces_tui.client import IdentifierStream
+        from pieces_tui.state.sync import Synchronizer
+
         health = asyncio.create_task(client.health())
         version = asyncio.create_task(self._check_version(client))
         timings = self.timings

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pieces_tui.client import NotFound, PiecesClient, PiecesError
-from pieces_tui.client.models import (
-    Annotation,
-    Asset,
-    Conversation,
-    ConversationMessage,
-    Website,
-)
+from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.sanitize import clean_name
 from pieces_tui.state.problems import human_error, log_detail
 from pieces_tui.widgets.detail import FETCH_BATCH, ConversationView, MessageFetcher, MessageView
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
+    from pieces_tui.client.assets import Annotation, Asset, Website
+    from pieces_tui.client.models import Conversation, ConversationMessage
 
 __all__ = ["BULK_MESSAGES", "conversation_view", "failure_text", "load_detail", "message_fetcher"]
 

@@ -4,6 +4,7 @@ Each check runs in a fresh interpreter (this test process has imported everythin
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -54,6 +55,92 @@ def test_a_bare_run_to_its_first_frames_imports_no_server_nor_markdown(tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"imported too early: {result.stdout.strip()}"
+
+
+# The first frame (the list, painted from its snapshot when there is one) needs no network stack
+# and no pydantic: the connect worker imports them once the app's `Ready` event (first frame
+# displayed) was handled. The message hook sees `Ready` before any handler runs.
+NETWORK = ("httpx", "websockets", "pydantic", "msgspec", "pieces_tui.client.http")
+
+FIRST_FRAME = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+
+    from textual import events
+
+    from pieces_tui.cli import create_app
+    from pieces_tui.config import Settings
+    from pieces_tui.state.snapshot import save_snapshot
+    from pieces_tui.state.store import ConversationSummary
+    from pieces_tui.timefmt import utc_now
+
+    folder, watched = Path(sys.argv[1]), sys.argv[2:]
+    url = "http://127.0.0.1:9"  # nothing listens: the app gets no further than trying
+    now = utc_now()
+    rows = [ConversationSummary(f"c{k}", f"Saved {k}", now, now, 1, "COPILOT") for k in range(50)]
+    save_snapshot(url, rows, folder / "cache" / "pieces-tui" / "lists")
+    # What the test reads back: the modules loaded when the first frame was out, and whether
+    # that frame held the saved list.
+    seen: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, events.Ready) and not seen:
+            seen.append(" ".join(name for name in watched if name in sys.modules) or "-")
+            seen.append(str(len(app.store)))
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while not seen and loop.time() < deadline:
+                await pilot.pause(0.01)
+            while "httpx" not in sys.modules and loop.time() < deadline:
+                await pilot.pause(0.01)  # and the worker does load it after that frame
+        print(*seen, "httpx" in sys.modules)
+
+    app = create_app(url=url, discover_hosts=False, settings=Settings(path=folder / "c.json"))
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.timeout(120)
+def test_the_first_frame_imports_no_network_stack_nor_pydantic(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *NETWORK],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded, rows, later = result.stdout.split()
+    assert loaded == "-", f"imported before the first frame: {loaded}"
+    assert rows == "50"  # that frame had the saved list to paint
+    assert later == "True"  # the network stack did load after it
+
+
+def test_every_name_of_the_client_package_resolves_and_loads_only_its_module() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import pieces_tui.client as client
+
+        assert "pieces_tui.client.errors" not in sys.modules
+        client.PiecesError
+        print(" ".join(m for m in ("httpx", "websockets", "pydantic") if m in sys.modules))
+        for name in client.__all__:
+            getattr(client, name)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
 
 
 def test_the_client_package_imports_neither_the_state_nor_textual() -> None:

@@ -1,32 +1,21 @@
-"""The async HTTP client for Pieces OS (or the embedded server)."""
+"""The async HTTP client for Pieces OS (or the embedded server): its endpoints.
+
+The plumbing (connection pool, errors, parsing) is `pieces_tui.client.transport`; the search
+requests are `pieces_tui.client.search_requests`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from types import TracebackType
-from typing import Any, Self, TypeVar
-from urllib.parse import quote
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from pieces_tui.client.assets import Annotation, Asset, Assets, Website
 from pieces_tui.client.compat import VersionCheck, check_version
-from pieces_tui.client.errors import (
-    BadRequest,
-    NotFound,
-    PiecesUnavailable,
-    ProtocolError,
-    ServerError,
-    SignedOut,
-    UpdateRequired,
-)
+from pieces_tui.client.errors import NotFound, ProtocolError
 from pieces_tui.client.models import (
-    Annotation,
-    Asset,
-    Assets,
     Conversation,
     ConversationMessage,
     ConversationMessages,
@@ -37,153 +26,28 @@ from pieces_tui.client.models import (
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
-    Website,
 )
-from pieces_tui.client.search import (
-    SearchedConversation,
-    SearchedConversationMessage,
-    SearchedConversationMessages,
-    SearchedConversations,
-    search_input,
-)
+from pieces_tui.client.search_requests import SearchRequests
 from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
+from pieces_tui.client.transport import (
+    DEFAULT_TIMEOUT,
+    NO_TRANSFERABLES,
+    TRANSFERABLES,
+    gather_all,
+    parse,
+    safe_text,
+    seg,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
 
-log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 10.0
-"""Seconds allowed for any single call (connect, write, read and pool wait each)."""
-
-KEEPALIVE_EXPIRY = 2.0
-"""Seconds an idle pooled connection is kept for reuse."""
-
-# What a reused keep-alive connection closed by the server raises before any response came.
-_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-
-UPDATE_REQUIRED = 593
-"""The status Pieces OS answers when it must be updated first (raised as `UpdateRequired`)."""
-
-_M = TypeVar("_M", bound=BaseModel)
-_T = TypeVar("_T")
-_NO_TRANSFERABLES = {"transferables": "false"}
-_TRANSFERABLES = {"transferables": "true"}
-
-
-class PiecesClient:
+class PiecesClient(SearchRequests):
     """Typed async access to the Pieces OS endpoints pieces-tui uses.
 
     Use as an async context manager (or call `aclose()`): one connection pool per client.
     Every method raises only `PiecesError` subclasses.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        transport: httpx.AsyncBaseTransport | None = None,
-        max_concurrency: int = 8,
-    ) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._timeout = timeout
-        # One semaphore per client bounds the fan-out of the bulk helpers (annotations(),
-        # conversations_by_ids()) however many of them run at once.
-        self._fanout = asyncio.Semaphore(max_concurrency)
-        self._http = httpx.AsyncClient(
-            base_url=self._base_url,
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            # Pieces OS is local: never route it through a proxy from the environment.
-            trust_env=False,
-            # Idle connections are dropped before the server's own keep-alive timeout would close
-            # them (uvicorn's is 5 s, httpx's default expiry too): fewer reuse races.
-            limits=httpx.Limits(
-                max_connections=max(16, max_concurrency * 2), keepalive_expiry=KEEPALIVE_EXPIRY
-            ),
-            # Certificate checks only matter for https. Redirects are not followed, so a plain
-            # http:// client never opens a TLS connection: skip loading the CA bundle, which
-            # costs ~50 ms of start-up on a small machine.
-            verify=not self._base_url.startswith("http://"),
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._base_url
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # -- plumbing ---------------------------------------------------------------------------------
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        body: Any = None,
-    ) -> httpx.Response:
-        try:
-            try:
-                response = await self._http.request(method, path, params=params, json=body)
-            except _STALE_CONNECTION as exc:
-                # A pooled keep-alive connection the server closed just as we reused it (its
-                # idle timer and our request crossed): nothing was answered. A read is safe to
-                # send again, once, on a fresh connection; a write is not retried.
-                if method != "GET":
-                    raise
-                log.debug("%s %s: %s on a reused connection; retrying once", method, path, exc)
-                response = await self._http.request(method, path, params=params, json=body)
-        except httpx.TimeoutException as exc:
-            raise PiecesUnavailable(
-                f"Pieces OS at {self._base_url} did not answer {method} {path} "
-                f"within {self._timeout:g} s"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise PiecesUnavailable(
-                f"cannot reach Pieces OS at {self._base_url}: {type(exc).__name__} {exc}".strip()
-            ) from exc
-        except httpx.HTTPError as exc:  # anything else httpx may raise (e.g. an invalid URL)
-            raise PiecesUnavailable(f"request to {self._base_url}{path} failed: {exc}") from exc
-        if response.is_success:
-            return response
-        text = _safe_text(response)
-        url = str(response.request.url)
-        if response.status_code == 404:
-            raise NotFound(404, text, url=url)
-        if response.status_code == 401:
-            raise SignedOut(401, text, url=url)
-        if response.status_code == UPDATE_REQUIRED:
-            raise UpdateRequired(UPDATE_REQUIRED, text, url=url)
-        if 400 <= response.status_code < 500:
-            raise BadRequest(response.status_code, text, url=url)
-        raise ServerError(response.status_code, text, url=url)
-
-    async def _get_model(
-        self, path: str, model: type[_M], *, params: dict[str, str] | None = None
-    ) -> _M:
-        response = await self._request("GET", path, params=params)
-        return _parse(response, model)
-
-    async def _get_json(self, path: str, *, params: dict[str, str] | None = None) -> Any:
-        response = await self._request("GET", path, params=params)
-        return _json(response)
-
-    async def _bounded(self, call: Callable[[], Awaitable[_T]]) -> _T:
-        async with self._fanout:
-            return await call()
 
     # -- well-known -------------------------------------------------------------------------------
 
@@ -208,7 +72,7 @@ class PiecesClient:
 
     async def conversations(self) -> list[Conversation]:
         """Every conversation, in the order the server lists them (bulk snapshot)."""
-        result = await self._get_model("/conversations", Conversations, params=_NO_TRANSFERABLES)
+        result = await self._get_model("/conversations", Conversations, params=NO_TRANSFERABLES)
         return result.iterable
 
     async def conversation_summaries(self) -> list[ConversationSummary]:
@@ -216,11 +80,11 @@ class PiecesClient:
 
         Same request as `conversations()`, but the body is read straight into summaries instead
         of full models: the cost of the initial load at tens of thousands of conversations."""
-        response = await self._request("GET", "/conversations", params=_NO_TRANSFERABLES)
+        response = await self._request("GET", "/conversations", params=NO_TRANSFERABLES)
         try:
             return conversation_summaries_json(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            preview = _safe_text(response)[:200]
+            preview = safe_text(response)[:200]
             raise ProtocolError(
                 "GET /conversations did not answer JSON", detail=f"{exc}; body starts {preview!r}"
             ) from exc
@@ -235,7 +99,7 @@ class PiecesClient:
 
     async def conversation(self, conversation_id: str) -> Conversation:
         return await self._get_model(
-            f"/conversation/{_seg(conversation_id)}", Conversation, params=_NO_TRANSFERABLES
+            f"/conversation/{seg(conversation_id)}", Conversation, params=NO_TRANSFERABLES
         )
 
     async def conversations_by_ids(
@@ -254,20 +118,20 @@ class PiecesClient:
             except NotFound:
                 return None
 
-        results = await _gather_all([fetch(i) for i in unique])
+        results = await gather_all([fetch(i) for i in unique])
         return dict(zip(unique, results, strict=True))
 
     async def messages(self, conversation_id: str) -> list[ConversationMessage]:
         """The conversation's messages in order (by `indices`), deleted ones left out."""
         result = await self._get_model(
-            f"/conversation/{_seg(conversation_id)}/messages", ConversationMessages
+            f"/conversation/{seg(conversation_id)}/messages", ConversationMessages
         )
         return result.ordered()
 
     async def message(self, message_id: str) -> ConversationMessage:
         # The text is transferable data: ask for it.
         return await self._get_model(
-            f"/message/{_seg(message_id)}", ConversationMessage, params=_TRANSFERABLES
+            f"/message/{seg(message_id)}", ConversationMessage, params=TRANSFERABLES
         )
 
     async def messages_by_ids(
@@ -293,7 +157,7 @@ class PiecesClient:
                 except NotFound:
                     return None
 
-        results = await _gather_all([fetch(i) for i in unique])
+        results = await gather_all([fetch(i) for i in unique])
         return dict(zip(unique, results, strict=True))
 
     async def create_conversation(
@@ -313,20 +177,20 @@ class PiecesClient:
             type=type, name=name, messages=seeded or None, favorited=favorited
         ).to_wire()
         response = await self._request(
-            "POST", "/conversations/create", params=_NO_TRANSFERABLES, body=body
+            "POST", "/conversations/create", params=NO_TRANSFERABLES, body=body
         )
-        return _parse(response, Conversation)
+        return parse(response, Conversation)
 
     async def create_from_asset(self, asset_id: str, name: str | None = None) -> Conversation:
         """Create a conversation grounded on a saved asset; rename it when `name` is given."""
-        response = await self._request("POST", f"/conversations/create/from_asset/{_seg(asset_id)}")
-        created = _parse(response, ConversationsCreateFromAssetOutput)
+        response = await self._request("POST", f"/conversations/create/from_asset/{seg(asset_id)}")
+        created = parse(response, ConversationsCreateFromAssetOutput)
         if name is not None:
             return await self.rename_conversation(created.conversation.id, name)
         return await self.conversation(created.conversation.id)
 
     async def delete_conversation(self, conversation_id: str) -> None:
-        await self._request("POST", f"/conversations/{_seg(conversation_id)}/delete")
+        await self._request("POST", f"/conversations/{seg(conversation_id)}/delete")
 
     async def rename_conversation(self, conversation_id: str, name: str) -> Conversation:
         """Rename: GET the conversation, POST it back to /conversation/update with the new name."""
@@ -341,16 +205,14 @@ class PiecesClient:
         """POST /conversation/update with the server's own JSON of the conversation and only
         `fields` changed (not our model's dump), so fields this client does not model
         (grounding, pipeline, ...) are not wiped on the way."""
-        raw = await self._get_json(
-            f"/conversation/{_seg(conversation_id)}", params=_NO_TRANSFERABLES
-        )
+        raw = await self._get_json(f"/conversation/{seg(conversation_id)}", params=NO_TRANSFERABLES)
         if not isinstance(raw, dict):
             raise ProtocolError("conversation is not a JSON object", detail=type(raw).__name__)
         raw.update(fields)
         response = await self._request(
-            "POST", "/conversation/update", params=_NO_TRANSFERABLES, body=raw
+            "POST", "/conversation/update", params=NO_TRANSFERABLES, body=raw
         )
-        return _parse(response, Conversation)
+        return parse(response, Conversation)
 
     async def add_message(
         self, conversation_id: str, role: MessageRole | str, text: str
@@ -359,96 +221,29 @@ class PiecesClient:
             role, text, conversation_id=conversation_id
         ).to_wire()
         response = await self._request(
-            "POST", "/messages/create", params=_NO_TRANSFERABLES, body=body
+            "POST", "/messages/create", params=NO_TRANSFERABLES, body=body
         )
-        return _parse(response, ConversationMessage)
-
-    # -- search -----------------------------------------------------------------------------------
-
-    async def search_conversations(
-        self,
-        query: str,
-        *,
-        exact: bool = False,
-        similarity: float | None = None,
-        transferables: bool = False,
-        limit: int | None = None,
-    ) -> list[SearchedConversation]:
-        """Conversations whose name, annotations or messages match `query`, best first.
-
-        `exact`: the words as one phrase. `similarity`: the lowest similarity kept (0-1).
-        `transferables`: include each conversation and matching message in full. `limit`: at
-        most this many results (the embedded server's `?limit=`, default 100)."""
-        response = await self._search(
-            "/conversations/search", query, exact, similarity, transferables, limit
-        )
-        return _parse(response, SearchedConversations).iterable
-
-    async def search_conversation_messages(
-        self,
-        conversation_id: str,
-        query: str,
-        *,
-        exact: bool = False,
-        similarity: float | None = None,
-        transferables: bool = False,
-        limit: int | None = None,
-    ) -> list[SearchedConversationMessage]:
-        """The messages of one conversation that match `query`, best first (`NotFound` if the
-        conversation does not exist)."""
-        path = f"/conversation/{_seg(conversation_id)}/search"
-        response = await self._search(path, query, exact, similarity, transferables, limit)
-        return _parse(response, SearchedConversationMessages).iterable
-
-    async def search_messages(
-        self,
-        query: str,
-        *,
-        exact: bool = False,
-        similarity: float | None = None,
-        transferables: bool = False,
-        limit: int | None = None,
-    ) -> list[SearchedConversationMessage]:
-        """Messages of any conversation that match `query`, best first."""
-        response = await self._search(
-            "/messages/search", query, exact, similarity, transferables, limit
-        )
-        return _parse(response, SearchedConversationMessages).iterable
-
-    async def _search(
-        self,
-        path: str,
-        query: str,
-        exact: bool,
-        similarity: float | None,
-        transferables: bool,
-        limit: int | None,
-    ) -> httpx.Response:
-        params = dict(_TRANSFERABLES if transferables else _NO_TRANSFERABLES)
-        if limit is not None:
-            params["limit"] = str(limit)
-        body = search_input(query, exact=exact, similarity=similarity)
-        return await self._request("POST", path, params=params, body=body)
+        return parse(response, ConversationMessage)
 
     # -- assets and annotations -------------------------------------------------------------------
 
     async def assets(self, *, transferables: bool = False) -> list[Asset]:
         """Every saved asset. Without `transferables` the content (`Asset.text`) may be absent;
         ask for it only when previews of all assets are needed."""
-        params = _TRANSFERABLES if transferables else _NO_TRANSFERABLES
+        params = TRANSFERABLES if transferables else NO_TRANSFERABLES
         result = await self._get_model("/assets", Assets, params=params)
         return result.iterable
 
     async def asset(self, asset_id: str, *, transferables: bool = True) -> Asset:
         """One asset, with its content (`text`, `language`) unless `transferables=False`."""
-        params = _TRANSFERABLES if transferables else _NO_TRANSFERABLES
-        return await self._get_model(f"/asset/{_seg(asset_id)}", Asset, params=params)
+        params = TRANSFERABLES if transferables else NO_TRANSFERABLES
+        return await self._get_model(f"/asset/{seg(asset_id)}", Asset, params=params)
 
     async def website(self, website_id: str) -> Website:
-        return await self._get_model(f"/website/{_seg(website_id)}", Website)
+        return await self._get_model(f"/website/{seg(website_id)}", Website)
 
     async def annotation(self, annotation_id: str) -> Annotation:
-        return await self._get_model(f"/annotation/{_seg(annotation_id)}", Annotation)
+        return await self._get_model(f"/annotation/{seg(annotation_id)}", Annotation)
 
     async def annotations(self, annotation_ids: Iterable[str]) -> list[Annotation]:
         """Fetch several annotations (bounded concurrency), in the order given, duplicates once;
@@ -461,60 +256,5 @@ class PiecesClient:
             except NotFound:
                 return None
 
-        results = await _gather_all([fetch(i) for i in unique])
+        results = await gather_all([fetch(i) for i in unique])
         return [a for a in results if a is not None]
-
-
-# -- helpers --------------------------------------------------------------------------------------
-
-
-def _seg(value: str) -> str:
-    """Quote an id for use as one path segment."""
-    return quote(value, safe="")
-
-
-def _safe_text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except (UnicodeDecodeError, LookupError):
-        return response.content.decode("utf-8", "replace")
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        preview = _safe_text(response)[:200]
-        raise ProtocolError(
-            f"{response.request.method} {response.request.url.path} did not answer JSON",
-            detail=f"{exc}; body starts {preview!r}",
-        ) from exc
-
-
-def _parse(response: httpx.Response, model: type[_M]) -> _M:
-    # Validating straight from bytes skips building Python dicts first: about 30 % faster on
-    # the 10,000-conversation snapshot than json.loads + model_validate.
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        where = f"{response.request.method} {response.request.url.path}"
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            preview = _safe_text(response)[:200]
-            raise ProtocolError(
-                f"{where} did not answer JSON", detail=f"{exc}; body starts {preview!r}"
-            ) from exc
-        raise ProtocolError(
-            f"{where} answered an invalid {model.__name__}", detail=str(exc)
-        ) from exc
-
-
-async def _gather_all(calls: Sequence[Awaitable[_T]]) -> list[_T]:
-    """Run all calls; if one fails, cancel the others and raise its error."""
-    tasks = [asyncio.ensure_future(call) for call in calls]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 
-from pieces_tui.client.models import Annotation, Conversation, ConversationMessage, WireModel
+from pieces_tui.client.assets import Annotation
+from pieces_tui.client.models import Conversation, ConversationMessage, WireModel
 
 __all__ = [
     "SearchSnippet",

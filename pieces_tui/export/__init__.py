@@ -32,13 +32,17 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pieces_tui.client import PiecesClient, PiecesError
+from pieces_tui.client import PiecesError
 from pieces_tui.export.document import PAGE_SIZE, ExportDocument, Progress, fetch_document
 from pieces_tui.export.markdown import to_markdown
 from pieces_tui.export.names import claim_new_path, safe_file_name, safe_stem
 from pieces_tui.export.wire_json import dumps, to_json, to_wire
 from pieces_tui.labels import conversation_title
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = [
     "PAGE_SIZE",

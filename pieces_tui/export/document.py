@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pieces_tui.client import NotFound, PiecesClient
-from pieces_tui.client.models import (
-    Annotation,
-    Asset,
-    Conversation,
-    ConversationMessage,
-    Website,
-)
+from pieces_tui.client import NotFound
+from pieces_tui.client.assets import Annotation, Asset, Website
+from pieces_tui.client.models import Conversation, ConversationMessage
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = ["BULK_MESSAGES", "PAGE_SIZE", "ExportDocument", "Progress", "fetch_document"]
 

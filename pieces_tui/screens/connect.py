@@ -48,6 +48,12 @@ class ConnectProblem:
 class ConnectScreen(Screen[ConnectChoice]):
     """A full screen: there is nothing else to show until we have a server."""
 
+    AUTO_FOCUS = "#retry"
+    """Focused when the screen is shown. Not queried in `on_mount`: the buttons, inside a
+    container, may not be mounted yet then (`NoMatches` on `#retry`, seen when the refusal
+    arrives while the app is idle, right after its first frame); `_focus_retry` runs after the
+    next refresh in case the auto focus found nothing yet."""
+
     BINDINGS = [
         Binding("r", "choose('retry')", "Retry"),
         Binding("u,slash", "focus_url", "Enter URL", key_display="u"),
@@ -108,8 +114,12 @@ class ConnectScreen(Screen[ConnectChoice]):
         return "\n".join(["Answered, but not as Pieces OS does:", *lines])
 
     def on_mount(self) -> None:
-        self.query_one("#retry", Button).focus()
         self._fit()
+        self.call_after_refresh(self._focus_retry)
+
+    def _focus_retry(self) -> None:
+        if self.focused is None:
+            self.query_one("#retry", Button).focus()
 
     def on_resize(self) -> None:
         self._fit()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,13 +26,16 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet
 
-from pieces_tui.client import PiecesClient, PiecesError
+from pieces_tui.client import PiecesError
 from pieces_tui.config import Settings
 from pieces_tui.export import ExportResult, Format, export_conversations, render
 from pieces_tui.labels import UNTITLED
 from pieces_tui.paths import styles_dir
 from pieces_tui.sanitize import clean_line, clean_name
 from pieces_tui.widgets.elided_path import ElidedPath
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = ["ExportScreen", "default_folder"]
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pieces_tui.client import NotFound, PiecesClient, PiecesError
+from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.state.deletes import display_name
 from pieces_tui.state.store import ConversationStore
+
+if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
 
 __all__ = ["FavoriteSummary", "set_favorites", "toggle_favorite"]
 

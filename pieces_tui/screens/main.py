@@ -23,13 +23,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker
 
-from pieces_tui.client import NotFound, PiecesClient, PiecesError
+from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, StoreChanged
 from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.bulk import BulkActions
-from pieces_tui.screens.export import ExportScreen
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.screens.layout_keys import LayoutScreen
 from pieces_tui.screens.main_find import FindScreen
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from pieces_tui.client import PiecesClient
     from pieces_tui.client.models import Conversation
     from pieces_tui.config import Settings, Timings
 
@@ -296,9 +296,13 @@ class MainScreen(FindScreen, LayoutScreen):
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def _load_detail(self, conversation_id: str) -> None:
-        """A newer selection cancels this one (exclusive group): no mixed-up conversations."""
+        """A newer selection cancels this one (exclusive group): no mixed-up conversations.
+
+        Not while the list is the saved snapshot: the server's list lands first (fetching the
+        pane then competed with the bulk load and its parse on the loop, and made the start
+        from a snapshot slower than without), and `_store_changed` opens the pane after it."""
         client = self.client
-        if client is None:
+        if client is None or self.connection.from_snapshot:
             return
         self.detail.show_loading(conversation_id)
         try:
@@ -446,6 +450,8 @@ class MainScreen(FindScreen, LayoutScreen):
     def action_export(self) -> None:
         ids, client = self.export_ids(), self._connected()
         if ids and client is not None:
+            from pieces_tui.screens.export import ExportScreen  # and its renderers: only now
+
             names = [s.name if (s := self.store.get(i)) is not None else None for i in ids]
             self.app.push_screen(ExportScreen(client, ids, names, self.settings))
 

@@ -26,12 +26,13 @@ from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.widgets import Input, Static
 
-from pieces_tui.client import PiecesClient, PiecesError
+from pieces_tui.client import PiecesError
 from pieces_tui.widgets.search_results import SearchResult, SearchResults
 
 if TYPE_CHECKING:
+    from pieces_tui.client import PiecesClient
     from pieces_tui.client.search import SearchedConversation
-    from pieces_tui.client.summaries import ConversationSummary
+    from pieces_tui.client.summary import ConversationSummary
 
 __all__ = ["DEBOUNCE", "FIRST_PAGE", "MAX_RESULTS", "SearchPanel"]
 

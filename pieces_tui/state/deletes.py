@@ -31,11 +31,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pieces_tui.client.errors import NotFound, PiecesError
-from pieces_tui.client.http import PiecesClient
 from pieces_tui.state.store import ConversationStore, ConversationSummary
+
+if TYPE_CHECKING:
+    from pieces_tui.client.http import PiecesClient
 
 __all__ = [
     "BatchState",

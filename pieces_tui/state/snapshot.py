@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pieces_tui.client.summaries import ConversationSummary
+from pieces_tui.client.summary import ConversationSummary
 
 __all__ = ["MAX_SNAPSHOT_BYTES", "load_snapshot", "save_snapshot", "snapshot_path"]
 

@@ -19,9 +19,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pieces_tui.client.models import Conversation
-from pieces_tui.client.summaries import ConversationSummary, SortKey
+from pieces_tui.client.summary import ConversationSummary, SortKey
+
+if TYPE_CHECKING:
+    from pieces_tui.client.models import Conversation
 
 __all__ = ["ConversationStore", "ConversationSummary", "Held", "StoreChange", "StoreListener"]
 

@@ -149,7 +149,9 @@ async def test_connect_screen_has_its_own_keys_and_offers_the_failed_url(
 ) -> None:
     app = make_app(unused_url)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ConnectScreen) and app.screen.focused is not None
+        )
         screen = app.screen
         assert label(app, "#title") == "No Pieces OS at this address"
         reason = label(app, "#reason")
@@ -176,7 +178,11 @@ async def test_an_unusable_demo_database_offers_the_choices(
     broken.write_bytes(b"this is not a database at all" * 100)
     app = make_app(None, demo=True, db=broken)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen), within=20)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConnectScreen) and app.screen.focused is not None,
+            within=20,
+        )
         assert label(app, "#title") == "The demo cannot start"
         assert str(broken) in label(app, "#reason")
         assert "choose another --db" in label(app, "#choices")

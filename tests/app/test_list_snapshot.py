@@ -17,6 +17,7 @@ from pieces_tui.client.models import Conversation
 from pieces_tui.config import Settings
 from pieces_tui.connection import ConnectionChanged
 from pieces_tui.paths import cache_dir
+from pieces_tui.screens.connect import ConnectScreen
 from pieces_tui.server import EmbeddedServer
 from pieces_tui.state.snapshot import load_snapshot, save_snapshot, snapshot_path
 from pieces_tui.state.store import ConversationSummary
@@ -114,7 +115,13 @@ async def test_the_list_is_painted_from_the_snapshot_before_any_server_answers(
         assert row_ids(app) == ["c2", "c1", "c0"]
         # Nothing answers: the saved list stays, under the "no server" choices.
         await wait_until(pilot, lambda: app.main_screen.connection_state == "offline", within=30)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConnectScreen) and app.screen.focused is not None,
+            within=30,
+        )
         assert not app.connection.loaded
+        assert row_ids(app) == ["c2", "c1", "c0"]
 
 
 @pytest.mark.parametrize("kind", ["corrupt", "foreign"])

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from pieces_tui.client.assets import Annotation, Asset, Website
 from pieces_tui.client.models import (
-    Annotation,
     AnnotationType,
-    Asset,
     Conversation,
     ConversationMessage,
     ConversationMessages,
@@ -25,7 +24,6 @@ from pieces_tui.client.models import (
     MessageRole,
     SeededConversation,
     SeededConversationMessage,
-    Website,
 )
 
 from .helpers import StreamedIdentifiers
