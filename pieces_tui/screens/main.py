@@ -129,7 +129,7 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield FilterField(placeholder="/ filter by name", id="filter")
-                yield ConversationList(id="conversations", now=self._now)
+                yield ConversationList(id="conversations", source=self.store, now=self._now)
                 yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
@@ -169,18 +169,15 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
-        """Patch the list with every change since the last one; then the pane."""
+        """Tell the list which rows changed since the last time (it reads them from the store,
+        which owns their order); then the pane."""
         changes = self.connection.take_changes()
         listing = self.conversation_list
         if len(changes.ids) > BULK_CHANGE or (listing.row_count == 0 and changes.ids):
-            listing.set_rows(self.store.ordered())
-        else:
+            listing.rows_replaced()
+        elif changes.ids:
+            listing.rows_changed(changes.ids)
             for conversation_id in changes.ids:
-                summary = self.store.get(conversation_id)
-                if summary is None:
-                    listing.remove_row(conversation_id)
-                else:
-                    listing.upsert_row(summary)
                 self.search_panel.refresh_result(conversation_id)
         if changes.ids or changes.loaded:
             self._update_count()

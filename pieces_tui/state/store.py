@@ -105,6 +105,10 @@ class ConversationStore:
     def at(self, index: int) -> ConversationSummary:
         return self._rows[index]
 
+    def position_of(self, key: SortKey) -> int:
+        """Where a row of this sort key is, or would go (how many rows sort before it)."""
+        return bisect_left(self._keys, key)
+
     # -- listeners --------------------------------------------------------------------------------
 
     def subscribe(self, listener: StoreListener) -> Callable[[], None]:
