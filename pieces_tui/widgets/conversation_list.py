@@ -15,31 +15,23 @@ from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from pieces_tui.labels import UNTITLED
-from pieces_tui.sanitize import clean_line
 from pieces_tui.timefmt import relative_time, utc_now
+from pieces_tui.widgets.conversation_row import COMPONENT_CLASSES, DEFAULT_CSS, conversation_row
 from pieces_tui.widgets.list_rows import (
     ConversationRowLike,
     OrderedRows,
-    Seen,
-    SortedRows,
     VisibleIds,
-    find_all,
     message_count_label,
 )
+from pieces_tui.widgets.listing import Listing
 from pieces_tui.widgets.row_list import CURSOR_BINDINGS, ROW_HEIGHT, RowList, RowStrips
 
 __all__ = ["ConversationList", "ConversationRowLike", "OrderedRows", "VisibleIds"]
-
-
-MARK_GLYPH = "✓"
-"""Drawn in the left gutter of a marked row, so marks show without colour too."""
 
 
 class ConversationList(RowList):
@@ -60,71 +52,8 @@ class ConversationList(RowList):
         Binding("shift+down", "extend_marks(1)", "Mark range down", show=False),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "conversation-list--highlight",
-        "conversation-list--meta",
-        "conversation-list--match",
-        "conversation-list--untitled",
-        "conversation-list--star",
-        "conversation-list--marked",
-    }
-    """
-    | Class | Description |
-    | :- | :- |
-    | `conversation-list--highlight` | The highlighted conversation (both of its lines). |
-    | `conversation-list--meta` | The second line: relative update time and message count. |
-    | `conversation-list--match` | The part of a name that matches `filter_text`. |
-    | `conversation-list--untitled` | The placeholder shown for a conversation without a name. |
-    | `conversation-list--star` | The star before a favorite's name. |
-    | `conversation-list--marked` | A marked conversation (both of its lines, and its glyph). |
-    """
-
-    DEFAULT_CSS = """
-    ConversationList {
-        width: 1fr;
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
-        & > .conversation-list--meta {
-            color: $text-muted;
-        }
-        & > .conversation-list--untitled {
-            color: $text-muted;
-            text-style: italic;
-        }
-        & > .conversation-list--match {
-            color: $text-accent;
-            text-style: bold underline;
-        }
-        & > .conversation-list--star {
-            color: $text-warning;
-        }
-        & > .conversation-list--marked {
-            color: $text-accent;
-            background: $accent 20%;
-            text-style: bold;
-        }
-        & > .conversation-list--highlight {
-            color: $block-cursor-blurred-foreground;
-            background: $block-cursor-blurred-background;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .conversation-list--highlight {
-                color: $block-cursor-foreground;
-                background: $block-cursor-background;
-                text-style: $block-cursor-text-style;
-            }
-            & > .conversation-list--match {
-                color: $text-accent;
-            }
-        }
-    }
-    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENT_CLASSES
+    DEFAULT_CSS = DEFAULT_CSS
 
     class Highlighted(Message):
         """The highlighted conversation changed (`None` when the list shows no rows)."""
@@ -226,17 +155,10 @@ class ConversationList(RowList):
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._now = now
-        self._source = source
-        self._own = SortedRows(rows) if source is None else None
-        self._rows: OrderedRows = self._own if self._own is not None else SortedRows()
-        """What the list shows: its own rows, or `source` once told (nothing until then)."""
-        self._view: OrderedRows = self._rows
-        """The rows on show: `_rows` itself when no filter is active, else a `SortedRows`."""
+        self._listing = Listing(rows, source, ROW_HEIGHT)
         self._highlighted_id: str | None = None
-        self._seen = Seen()
-        self._needle = ""
         self._marked: Container[str] = frozenset()
-        if len(self._rows):
+        if len(self._listing.rows):
             self._set_highlight(0, scroll=False)
 
     # --- public API -------------------------------------------------------------------------------
@@ -249,7 +171,7 @@ class ConversationList(RowList):
     @property
     def row_count(self) -> int:
         """Number of conversations held (ignoring the filter)."""
-        return len(self._rows)
+        return len(self._listing.rows)
 
     @property
     def visible_count(self) -> int:
@@ -292,24 +214,17 @@ class ConversationList(RowList):
 
     def get_row(self, conversation_id: str) -> ConversationRowLike | None:
         """The row held for `conversation_id`, whether or not the filter shows it."""
-        return self._rows.get(conversation_id)
+        return self._listing.rows.get(conversation_id)
 
     def rows_changed(self, ids: Collection[str]) -> None:
         """The rows of these ids were added, updated, moved or removed (the rows already say
         so). The highlight stays on the same conversation (its successor in store order takes
         it if it went) and rows on screen do not jump when rows above them come and go."""
-        if self._source is not None and self._rows is not self._source:
+        if not self._listing.attached:
             self.rows_replaced()  # the first news from the source: show it
             return
-        view = self._view
-        if isinstance(view, SortedRows) and view is not self._rows:
-            for conversation_id in ids:
-                row = self._rows.get(conversation_id)
-                if row is None or not self._matches(row):
-                    view.discard(conversation_id)
-                else:
-                    view.put(row)
-        scroll_y = self._anchored_scroll()
+        self._listing.apply(ids)
+        scroll_y = self._listing.anchored_scroll(self.scroll_offset.y)
         self.update_virtual_size()
         self.scroll_y_to(scroll_y)
         self._keep_highlight()
@@ -320,10 +235,8 @@ class ConversationList(RowList):
         """Every row may have changed. The highlight stays on the same conversation if it is
         still listed, at the same place on screen; otherwise the next one in store order takes
         it."""
-        old_y = self._seen.highlighted_y
-        if self._source is not None:
-            self._rows = self._source
-        self._view = self._build_view()
+        old_y = self._listing.seen.highlighted_y
+        self._listing.rebuild()
         self._keep_highlight()
         self.update_virtual_size()
         new_index = self.highlighted_index
@@ -335,19 +248,18 @@ class ConversationList(RowList):
 
     def set_rows(self, rows: Sequence[ConversationRowLike]) -> None:
         """Replace every row of a list that keeps its own (one used without a store)."""
-        self._own_rows()
-        self._own = self._rows = SortedRows(rows)
+        self._listing.replace_own(rows)
         self.rows_replaced()
 
     def upsert_row(self, row: ConversationRowLike) -> None:
         """Insert or update one row of a list that keeps its own."""
-        self._own_rows().put(row)
+        self._listing.own_rows().put(row)
         self.rows_changed((row.id,))
 
     def remove_row(self, conversation_id: str) -> None:
         """Remove one row of a list that keeps its own (unknown ids are ignored). If it was
         highlighted, the next row (or the previous one, at the end of the list) takes over."""
-        self._own_rows().discard(conversation_id)
+        self._listing.own_rows().discard(conversation_id)
         self.rows_changed((conversation_id,))
 
     def highlight(self, conversation_id: str) -> None:
@@ -374,11 +286,10 @@ class ConversationList(RowList):
         self._set_highlight(index, scroll=scroll)
 
     def move_cursor_by(self, delta: int) -> None:
-        key = self._seen.highlighted_key
-        if self.highlighted_index is None and key is not None and self._view:
+        if self.highlighted_index is None and self._listing.seen.highlighted_key and self._view:
             # The highlighted row just left the source and the list has not heard yet: move
             # from the gap it left, as from the row itself.
-            gap = self._view.position_of(key)
+            gap = self._listing.successor()
             self._set_highlight(self.clamp(gap + delta - 1 if delta > 0 else gap + delta))
             return
         super().move_cursor_by(delta)
@@ -423,14 +334,15 @@ class ConversationList(RowList):
         self._settle()
 
     def watch_filter_text(self, filter_text: str) -> None:
-        self._needle = filter_text.lower()
+        self._listing.needle = filter_text.lower()
         self._rebuild_view()
 
-    def watch_favorites_only(self) -> None:
+    def watch_favorites_only(self, favorites_only: bool) -> None:
+        self._listing.favorites_only = favorites_only
         self._rebuild_view()
 
     def _rebuild_view(self) -> None:
-        self._view = self._build_view()
+        self._listing.rebuild()
         index = self._index_in_view(self._highlighted_id)
         self.update_virtual_size()
         if index is None:
@@ -450,48 +362,27 @@ class ConversationList(RowList):
         meta = (
             f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
-        key = (row.id, row.name, meta, width, highlighted, marked, self.has_focus, self._needle)
+        key = (
+            row.id,
+            row.name,
+            meta,
+            width,
+            highlighted,
+            marked,
+            self.has_focus,
+            self._listing.needle,
+        )
         return self.cached_row(
             (*key, row.favorited),
-            lambda: self._build_row(row, meta, width, highlighted=highlighted, marked=marked),
-        )
-
-    def _build_row(
-        self,
-        row: ConversationRowLike,
-        meta: str,
-        width: int,
-        *,
-        highlighted: bool,
-        marked: bool,
-    ) -> RowStrips:
-        base_classes: tuple[str, ...] = ("conversation-list--marked",) if marked else ()
-        if highlighted:
-            base_classes = (*base_classes, "conversation-list--highlight")
-        get_style = self.get_visual_style
-        base_style = get_style(*base_classes).rich_style
-        inner = max(0, width - 2)
-
-        if row.name is None:
-            name = Text(
-                UNTITLED, style=get_style(*base_classes, "conversation-list--untitled").rich_style
-            )
-        else:
-            display = clean_line(row.name)
-            name = Text(display, style=base_style)
-            if self._needle:
-                match_style = get_style(*base_classes, "conversation-list--match").rich_style
-                for start, end in find_all(display, self._needle):
-                    name.stylize(match_style, start, end)
-        if row.favorited:
-            star_style = get_style(*base_classes, "conversation-list--star").rich_style
-            name = Text.assemble(("★ ", star_style), name)
-        name.truncate(inner, overflow="ellipsis")
-        meta_text = Text(meta, style=get_style(*base_classes, "conversation-list--meta").rich_style)
-        meta_text.truncate(inner, overflow="ellipsis")
-        return (
-            self.row_strip(name, width, base_style, MARK_GLYPH if marked else " "),
-            self.row_strip(meta_text, width, base_style),
+            lambda: conversation_row(
+                self,
+                row,
+                meta,
+                width,
+                highlighted=highlighted,
+                marked=marked,
+                needle=self._listing.needle,
+            ),
         )
 
     # --- internals --------------------------------------------------------------------------------
@@ -499,71 +390,24 @@ class ConversationList(RowList):
     @property
     def narrowed(self) -> bool:
         """Whether the filter or the favorites-only view hides some rows."""
-        return bool(self._needle) or self.favorites_only
+        return self._listing.narrowed
 
-    def _own_rows(self) -> SortedRows:
-        if self._own is None or self._rows is not self._own:
-            raise TypeError("this list shows rows it does not own: change them at their source")
-        return self._own
-
-    def _matches(self, row: ConversationRowLike) -> bool:
-        if self.favorites_only and not row.favorited:
-            return False
-        if not self._needle:
-            return True
-        return row.name is not None and self._needle in clean_line(row.name).lower()
-
-    def _build_view(self) -> OrderedRows:
-        if not self.narrowed:
-            return self._rows
-        rows = self._rows
-        matches = self._matches
-        return SortedRows(row for row in (rows.at(i) for i in range(len(rows))) if matches(row))
+    @property
+    def _view(self) -> OrderedRows:
+        return self._listing.view
 
     def _index_in_view(self, conversation_id: str | None) -> int | None:
-        if conversation_id is None:
-            return None
-        return self._view.index_of(conversation_id)
+        return self._listing.index_of(conversation_id)
 
     def _settle(self) -> None:
-        """Note where the highlight and the scroll anchor are now (see `Seen`)."""
-        view = self._view
-        index = self.highlighted_index
-        scroll_y = self.scroll_offset.y
-        above = -(-scroll_y // ROW_HEIGHT) - 1  # the last row whose top is above the viewport
-        anchor = None
-        if 0 <= above < len(view):
-            row = view.at(above)
-            anchor = (row.id, row.sort_key)
-        self._seen = Seen(
-            highlighted_key=None if index is None else view.at(index).sort_key,
-            highlighted_y=None if index is None else index * ROW_HEIGHT - scroll_y,
-            anchor=anchor,
-        )
-
-    def _anchored_scroll(self) -> int:
-        """The scroll offset that keeps the anchor row (and so the rows on screen) in place."""
-        scroll_y = self.scroll_offset.y
-        anchor = self._seen.anchor
-        if anchor is None:
-            return scroll_y
-        anchor_id, old_key = anchor
-        view = self._view
-        old_top = (-(-scroll_y // ROW_HEIGHT) - 1) * ROW_HEIGHT
-        index = view.index_of(anchor_id)
-        if index is not None and view.at(index).sort_key == old_key:
-            return index * ROW_HEIGHT + scroll_y - old_top
-        # The anchor row went (or moved): the rows that came after it stay where it began.
-        return view.position_of(old_key) * ROW_HEIGHT
+        self._listing.settle(self._highlighted_id, self.scroll_offset.y)
 
     def _keep_highlight(self) -> None:
         """After a change: the highlight stays on its row, else its successor takes it."""
         if self._highlighted_id is None:
             self._set_highlight(0 if self._view else None, scroll=False)
         elif self._index_in_view(self._highlighted_id) is None:
-            key = self._seen.highlighted_key
-            successor = 0 if key is None else self._view.position_of(key)
-            self._set_highlight(self.clamp(successor), scroll=False)
+            self._set_highlight(self.clamp(self._listing.successor()), scroll=False)
 
     def _set_highlight(self, index: int | None, *, scroll: bool = True) -> None:
         """Highlight the listed row at `index` (`None` for none), repainting only what changed."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -18,7 +17,6 @@ __all__ = [
     "ConversationRowLike",
     "OrderedRows",
     "RowKey",
-    "Seen",
     "SortedRows",
     "VisibleIds",
     "find_all",
@@ -135,19 +133,6 @@ class VisibleIds(Sequence[str]):
 
     def __getitem__(self, index: int) -> str:  # type: ignore[override]
         return self._rows.at(index).id
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """Where things were when the list last settled (the rows may change before it hears)."""
-
-    highlighted_key: RowKey | None = None
-    """The sort key the highlighted row had: its successor takes over if it goes."""
-    highlighted_y: int | None = None
-    """The highlighted row's line on screen (kept there when every row is replaced)."""
-    anchor: tuple[str, RowKey] | None = None
-    """The row whose top is just above the viewport: rows on screen stay put while rows above it
-    come and go."""
 
 
 def message_count_label(count: int) -> str:
