@@ -109,6 +109,10 @@ class ConversationStore:
         """Where a row of this sort key is, or would go (how many rows sort before it)."""
         return bisect_left(self._keys, key)
 
+    def key_at(self, index: int) -> SortKey:
+        """The sort key of the row at `index` (kept, not computed again)."""
+        return self._keys[index]
+
     # -- listeners --------------------------------------------------------------------------------
 
     def subscribe(self, listener: StoreListener) -> Callable[[], None]:

@@ -71,6 +71,10 @@ class OrderedRows(Protocol):
         """Where a row of this sort key is, or would go (how many rows sort before it)."""
         ...
 
+    def key_at(self, index: int) -> RowKey:
+        """The sort key of the row at `index` (kept, not computed again)."""
+        ...
+
 
 class SortedRows:
     """Rows in key order with a parallel key list (O(log n) lookups) and an index by id."""
@@ -78,13 +82,21 @@ class SortedRows:
     __slots__ = ("_by_id", "_keys", "_rows")
 
     def __init__(self, rows: Iterable[ConversationRowLike] = ()) -> None:
-        by_id: dict[str, ConversationRowLike] = {}
+        keyed: dict[str, tuple[RowKey, ConversationRowLike]] = {}
         for row in rows:  # a repeated id keeps its last version
-            by_id[row.id] = row
-        ordered = sorted(by_id.values(), key=lambda row: row.sort_key)  # linear when in order
-        self._by_id = by_id
-        self._rows = ordered
-        self._keys = [row.sort_key for row in ordered]
+            keyed[row.id] = (row.sort_key, row)
+        pairs = sorted(keyed.values(), key=lambda pair: pair[0])  # linear when in order
+        self._by_id = {row.id: row for _, row in pairs}
+        self._rows = [row for _, row in pairs]
+        self._keys = [key for key, _ in pairs]
+
+    @classmethod
+    def ordered(cls, keys: list[RowKey], rows: list[ConversationRowLike]) -> SortedRows:
+        """From rows already in key order (with their keys): no sorting, no key computed."""
+        made = cls()
+        made._keys, made._rows = keys, rows
+        made._by_id = {row.id: row for row in rows}
+        return made
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -101,6 +113,9 @@ class SortedRows:
 
     def position_of(self, key: RowKey) -> int:
         return bisect_left(self._keys, key)
+
+    def key_at(self, index: int) -> RowKey:
+        return self._keys[index]
 
     def put(self, row: ConversationRowLike) -> None:
         """Insert the row, or replace the one of its id (moving it to its place)."""

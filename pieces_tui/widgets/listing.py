@@ -72,7 +72,14 @@ class Listing:
             self.view = self.rows
             return
         rows, matches = self.rows, self.matches
-        self.view = SortedRows(r for r in (rows.at(i) for i in range(len(rows))) if matches(r))
+        keys: list[RowKey] = []
+        kept: list[ConversationRowLike] = []
+        for index in range(len(rows)):
+            row = rows.at(index)
+            if matches(row):
+                keys.append(rows.key_at(index))
+                kept.append(row)
+        self.view = SortedRows.ordered(keys, kept)
 
     @property
     def attached(self) -> bool:
