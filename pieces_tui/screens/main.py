@@ -2,16 +2,18 @@
 
 Data flows one way: the connection's `StoreChanged` is drained here into the list (rows read from
 the store) and, when the open conversation changed, into the detail pane. What the pane is doing
-is one explicit `Pane` value (`pane`), not a set of flags. New, rename and delete are each one
-coroutine that awaits its dialog, then the server, then patches the store.
+is one explicit `Pane` value (`pane`, `screens/pane.py`), not a set of flags. The writes (new,
+rename, delete, star, export) live in `WritesScreen` (`screens/main_writes.py`), search in
+`FindScreen`, the layout keys in `LayoutScreen`; the palette and help entries in
+`screens/main_commands.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -26,17 +28,16 @@ from textual.worker import Worker
 from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, StoreChanged
 from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
-from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.bulk import BulkActions
-from pieces_tui.screens.help import HelpScreen, binding_rows
+from pieces_tui.screens.help import HelpScreen
 from pieces_tui.screens.layout_keys import LayoutScreen
+from pieces_tui.screens.main_commands import help_sections, main_commands
 from pieces_tui.screens.main_find import FindScreen
-from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
-from pieces_tui.screens.rename import RenameScreen
+from pieces_tui.screens.main_writes import WritesScreen
+from pieces_tui.screens.pane import Pane
 from pieces_tui.screens.search_panel import SearchPanel
-from pieces_tui.state.problems import why
-from pieces_tui.typeahead import hold_keys, keys_ready
+from pieces_tui.typeahead import keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.filter_field import FilterField
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from pieces_tui.client import PiecesClient
-    from pieces_tui.client.models import Conversation
     from pieces_tui.config import Settings, Timings
+
+__all__ = ["MainScreen", "Pane"]
 
 NO_CONVERSATIONS = "No conversations yet. Press n to start one."
 NO_MATCH = "No conversation matches the filter."
@@ -58,26 +60,7 @@ LOADING = "Loading conversations…"
 BULK_CHANGE = 256
 
 
-@dataclass(frozen=True)
-class Pane:
-    """What the detail pane is doing.
-
-    - `empty`: no conversation (a placeholder says why).
-    - `settling`: the highlight is moving (a key held down); `conversation_id` is loaded once it
-      has rested for `Timings.detail_settle`.
-    - `open`: shows (or loads, or failed to load) `conversation_id`.
-    - `deleting`: we are deleting the open conversation: its removal is expected, not news.
-    - `held`: the open conversation was deleted elsewhere; the pane keeps it (marked deleted)
-      instead of following the list's highlight to its neighbour, until the user moves.
-
-    `moved_at` is when the highlight last moved (`time.monotonic`)."""
-
-    mode: Literal["empty", "settling", "open", "deleting", "held"] = "empty"
-    conversation_id: str | None = None
-    moved_at: float = float("-inf")
-
-
-class MainScreen(FindScreen, LayoutScreen):
+class MainScreen(WritesScreen, FindScreen, LayoutScreen):
     """Browse, filter, open, create, rename and delete conversations."""
 
     BINDINGS = [
@@ -147,7 +130,7 @@ class MainScreen(FindScreen, LayoutScreen):
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield FilterField(placeholder="/ filter by name", id="filter")
-                yield ConversationList(id="conversations", now=self._now)
+                yield ConversationList(id="conversations", source=self.store, now=self._now)
                 yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
@@ -187,18 +170,15 @@ class MainScreen(FindScreen, LayoutScreen):
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
-        """Patch the list with every change since the last one; then the pane."""
+        """Tell the list which rows changed since the last time (it reads them from the store,
+        which owns their order); then the pane."""
         changes = self.connection.take_changes()
         listing = self.conversation_list
         if len(changes.ids) > BULK_CHANGE or (listing.row_count == 0 and changes.ids):
-            listing.set_rows(self.store.ordered())
-        else:
+            listing.rows_replaced()
+        elif changes.ids:
+            listing.rows_changed(changes.ids)
             for conversation_id in changes.ids:
-                summary = self.store.get(conversation_id)
-                if summary is None:
-                    listing.remove_row(conversation_id)
-                else:
-                    listing.upsert_row(summary)
                 self.search_panel.refresh_result(conversation_id)
         if changes.ids or changes.loaded:
             self._update_count()
@@ -335,135 +315,6 @@ class MainScreen(FindScreen, LayoutScreen):
         self.detail.show_header(view)
         self.detail.update_messages(view)
 
-    # -- writes: each one coroutine, from the dialog to the store --------------------------------
-
-    def _highlighted_target(self) -> tuple[str, str | None] | None:
-        conversation_id = self.conversation_list.highlighted_id
-        if conversation_id is None:
-            self.notify("No conversation is highlighted.", severity="warning")
-            return None
-        summary = self.store.get(conversation_id)
-        return conversation_id, summary.name if summary is not None else None
-
-    def _connected(self) -> PiecesClient | None:
-        if self.client is None:
-            self.notify("Not connected to Pieces OS yet.", severity="warning")
-        return self.client
-
-    # Dialogs are pushed at once, typed-ahead keys held for them; they send their own request.
-
-    def action_new_conversation(self) -> None:
-        client = self._connected()
-        if client is None:
-            return
-
-        async def create(request: NewConversation) -> None:
-            if request.asset_id is not None:
-                created = await client.create_from_asset(request.asset_id, name=request.name)
-            else:
-                created = await client.create_conversation(name=request.name)
-            self._created(created)
-
-        hold_keys(self.app)
-        self.app.push_screen(
-            NewConversationScreen(lambda: client.assets(transferables=True), create)
-        )
-
-    def _created(self, created: Conversation) -> None:
-        # The stream announces it too; upserting now makes it show without waiting for that.
-        self.store.upsert(created)
-        self._store_changed()  # the list has the row now, so it can take the highlight
-        name = created.name or UNTITLED
-        self.conversation_list.highlight(created.id)
-        if self.conversation_list.highlighted_id == created.id:
-            self.notify(f"Created “{name}”.", title="Created")
-        else:
-            self.notify(
-                f"Created “{name}”; the filter hides it (esc clears the filter).",
-                title="Created",
-            )
-
-    def action_rename_conversation(self) -> None:
-        target = self._highlighted_target()
-        client = self._connected()
-        if target is None or client is None:
-            return
-        conversation_id, name = target
-
-        async def rename(new_name: str) -> None:
-            try:
-                renamed = await client.rename_conversation(conversation_id, new_name)
-            except NotFound as error:
-                # Deleted elsewhere (or a row of the saved list the server no longer has): there
-                # is nothing left to rename, so the dialog closes and the row goes.
-                self.store.remove(conversation_id)
-                self.notify(
-                    f"Could not rename: it was already deleted elsewhere ({why(error)})",
-                    severity="warning",
-                )
-                return
-            self.store.upsert(renamed)
-            self.notify(f"Renamed to “{new_name}”.", title="Renamed")
-
-        hold_keys(self.app)
-        self.app.push_screen(RenameScreen(name, rename))
-
-    @work(group="writes", exit_on_error=False)
-    async def action_delete_conversation(self) -> None:
-        """The marked rows (or the highlighted one): ask once, then out of view at once; the
-        requests go when the undo window closes (`BulkActions`, `state.deletes`)."""
-        await self.conversation_list.sync_marks()  # `space space d` typed in one go
-        ids = await self.bulk.confirm_delete()
-        if not ids:
-            return
-        open_id = self.pane.conversation_id if self.pane.conversation_id in ids else None
-        if open_id is not None:
-            self._expect_removal(open_id)
-        self.bulk.schedule_delete(ids)
-        self._store_changed()  # while the pane still expects it
-        if open_id is not None:
-            self._expect_removal(open_id, expected=False)
-
-    def action_undo_delete(self) -> None:
-        batch = self.bulk.undo()
-        if batch is not None:
-            self._store_changed()  # the rows are back in the list: one of them takes the highlight
-            self.conversation_list.highlight(batch.ids[0])
-
-    @on(ConversationList.MarkToggled)
-    def _mark_toggled(self, event: ConversationList.MarkToggled) -> None:
-        self.bulk.toggle(event.conversation_id)
-
-    @on(ConversationList.MarksSynced)
-    def _marks_synced(self, event: ConversationList.MarksSynced) -> None:
-        event.done.set()
-
-    @on(ConversationList.RangeExtended)
-    def _range_extended(self, event: ConversationList.RangeExtended) -> None:
-        self.bulk.extend(event.conversation_id, event.origin)
-
-    def export_ids(self) -> list[str]:
-        """What `e` exports: the highlighted conversation (the marked ones, once marks exist)."""
-        target = self._highlighted_target()
-        return [] if target is None else [target[0]]
-
-    def action_export(self) -> None:
-        ids, client = self.export_ids(), self._connected()
-        if ids and client is not None:
-            from pieces_tui.screens.export import ExportScreen  # and its renderers: only now
-
-            names = [s.name if (s := self.store.get(i)) is not None else None for i in ids]
-            self.app.push_screen(ExportScreen(client, ids, names, self.settings))
-
-    def _expect_removal(self, conversation_id: str, *, expected: bool = True) -> None:
-        pane = self.pane
-        if pane.conversation_id != conversation_id:
-            return
-        if expected and pane.mode == "open":
-            self.pane = replace(pane, mode="deleting")
-        elif not expected and pane.mode == "deleting":
-            self.pane = replace(pane, mode="open")
-
     # -- filter, focus, help ---------------------------------------------------------------------
 
     def action_start_filter(self) -> None:
@@ -503,40 +354,7 @@ class MainScreen(FindScreen, LayoutScreen):
         self.app.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        return [
-            (
-                "Everywhere",
-                [
-                    *binding_rows(self.BINDINGS),
-                    *binding_rows(LayoutScreen.BINDINGS),
-                    ("tab", "Next pane"),
-                    ("^p", "Commands"),
-                ],
-            ),
-            ("Conversation list", binding_rows(ConversationList.BINDINGS)),
-            ("Detail pane", binding_rows(ConversationDetail.BINDINGS)),
-            ("Search and favorites", binding_rows(FindScreen.BINDINGS)),
-        ]
+        return help_sections(self)
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        for title, help_text, action in (
-            ("New conversation", "Create a conversation · n", self.action_new_conversation),
-            (
-                "Rename conversation",
-                "Rename the highlighted conversation · r",
-                self.action_rename_conversation,
-            ),
-            (
-                "Delete conversation",
-                "Delete the marked conversations (or the highlighted one) · d",
-                self.action_delete_conversation,
-            ),
-            ("Mark all visible", "Mark every listed row", self.bulk.mark_all),
-            ("Clear marks", "Unmark every conversation", self.bulk.clear),
-            ("Undo delete", "Bring back the last delete · u", self.action_undo_delete),
-            ("Export", "Save as Markdown or JSON · e", self.action_export),
-            ("Filter conversations", "Filter the list by name · /", self.action_start_filter),
-            ("Show keys", "List every key binding · ?", self.action_help),
-        ):
-            yield SystemCommand(title, help_text, action)
-        yield from self.find_commands()
+        return main_commands(self)

@@ -1,8 +1,9 @@
 """Search mode and favorites for the main screen, kept apart so that `screens/main.py` stays small.
 
 `FindScreen` is `MainScreen`'s base: it holds the `s` / `f` / `F` keys, their palette commands and
-the search panel's flow. What it needs of the main screen (the list, the pane, opening a
-conversation) is declared here and defined there.
+the search panel's flow (starring itself, `f`, is a write: `screens/main_writes.py`). What it
+needs of the main screen (the list, the pane, opening a conversation) is declared here and
+defined there.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from textual.getters import query_one
 from textual.screen import Screen
 
 from pieces_tui.client import PiecesError
-from pieces_tui.screens.favorites import toggle_favorite
 from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.detail.highlight import query_words
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from pieces_tui.client import PiecesClient
     from pieces_tui.screens.bulk import BulkActions
     from pieces_tui.state.store import ConversationStore
@@ -55,6 +57,7 @@ class FindScreen(Screen[None]):
         def _cancel_settle(self) -> None: ...
         def _connected(self) -> PiecesClient | None: ...
         def _update_count(self) -> None: ...
+        def action_toggle_favorite(self) -> Worker[None]: ...
         @property
         def pane_conversation_id(self) -> str | None: ...
 
@@ -131,25 +134,6 @@ class FindScreen(Screen[None]):
         if detail.conversation_id == conversation_id and detail.message_ids and not detail.loading:
             self._matching = None
             self.detail.set_matches(ids, words)
-
-    @work(group="favorites", exit_on_error=False)
-    async def action_toggle_favorite(self) -> None:
-        """Star or unstar the highlighted conversation (of the results, in search mode); with
-        rows marked, all of them (`BulkActions.favorite`: one summary)."""
-        if self.searching and self.focused is self.search_panel.results:
-            conversation_id = self.search_panel.results.highlighted_id
-        else:
-            await self.conversation_list.sync_marks()  # `space space f` typed in one go
-            if self.bulk.marks:
-                await self.bulk.favorite()
-                return
-            conversation_id = self.conversation_list.highlighted_id
-        client = self._connected()
-        if conversation_id is None or client is None:
-            return
-        problem = await toggle_favorite(client, self.store, conversation_id)
-        if problem is not None:
-            self.notify(problem, severity="error", markup=False)
 
     def action_favorites_only(self) -> None:
         listing = self.conversation_list

@@ -108,6 +108,14 @@ class ConversationStore:
     def at(self, index: int) -> ConversationSummary:
         return self._rows[index]
 
+    def position_of(self, key: SortKey) -> int:
+        """Where a row of this sort key is, or would go (how many rows sort before it)."""
+        return bisect_left(self._keys, key)
+
+    def key_at(self, index: int) -> SortKey:
+        """The sort key of the row at `index` (kept, not computed again)."""
+        return self._keys[index]
+
     # -- listeners --------------------------------------------------------------------------------
 
     def subscribe(self, listener: StoreListener) -> Callable[[], None]:

@@ -1,13 +1,27 @@
-"""The sidebar's rows: what the list needs of a conversation, and its ordered container."""
+"""The sidebar's rows: what the list needs of a conversation, and of the ordered rows it shows.
+
+The list does not order rows itself: it reads them from an `OrderedRows` (in the app, the
+`ConversationStore`, which owns the one ordered index) and is told which ids changed.
+`SortedRows` is the same protocol kept in the widget's hands: the filtered subset on show, or
+the whole list of a `ConversationList` used without a store (widget tests, benchmarks).
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["ConversationRowLike", "RowKey", "SortedRows", "find_all", "message_count_label"]
+__all__ = [
+    "ConversationRowLike",
+    "OrderedRows",
+    "RowKey",
+    "SortedRows",
+    "VisibleIds",
+    "find_all",
+    "message_count_label",
+]
 
 
 class ConversationRowLike(Protocol):
@@ -34,43 +48,106 @@ class ConversationRowLike(Protocol):
         ...
 
 
-# --- ordering -------------------------------------------------------------------------------------
-
 RowKey = tuple[int, str]
 """The rows' own `sort_key`: ascending order is store order (newest first, then id)."""
 
 
+class OrderedRows(Protocol):
+    """A read-only view of rows in display order (`ConversationStore` is one)."""
+
+    def __len__(self) -> int: ...
+
+    def at(self, index: int) -> ConversationRowLike:
+        """The row at `index` in display order."""
+        ...
+
+    def get(self, conversation_id: str) -> ConversationRowLike | None: ...
+
+    def index_of(self, conversation_id: str) -> int | None:
+        """Display position of the id (None when absent)."""
+        ...
+
+    def position_of(self, key: RowKey) -> int:
+        """Where a row of this sort key is, or would go (how many rows sort before it)."""
+        ...
+
+    def key_at(self, index: int) -> RowKey:
+        """The sort key of the row at `index` (kept, not computed again)."""
+        ...
+
+
 class SortedRows:
-    """Rows in key order with a parallel key list for O(log n) lookups."""
+    """Rows in key order with a parallel key list (O(log n) lookups) and an index by id."""
 
-    __slots__ = ("keys", "rows")
+    __slots__ = ("_by_id", "_keys", "_rows")
 
-    def __init__(
-        self,
-        keys: list[RowKey] | None = None,
-        rows: list[ConversationRowLike] | None = None,
-    ) -> None:
-        self.keys: list[RowKey] = keys if keys is not None else []
-        self.rows: list[ConversationRowLike] = rows if rows is not None else []
+    def __init__(self, rows: Iterable[ConversationRowLike] = ()) -> None:
+        keyed: dict[str, tuple[RowKey, ConversationRowLike]] = {}
+        for row in rows:  # a repeated id keeps its last version
+            keyed[row.id] = (row.sort_key, row)
+        pairs = sorted(keyed.values(), key=lambda pair: pair[0])  # linear when in order
+        self._by_id = {row.id: row for _, row in pairs}
+        self._rows = [row for _, row in pairs]
+        self._keys = [key for key, _ in pairs]
+
+    @classmethod
+    def ordered(cls, keys: list[RowKey], rows: list[ConversationRowLike]) -> SortedRows:
+        """From rows already in key order (with their keys): no sorting, no key computed."""
+        made = cls()
+        made._keys, made._rows = keys, rows
+        made._by_id = {row.id: row for row in rows}
+        return made
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._rows)
 
-    def find(self, key: RowKey) -> int | None:
-        index = bisect_left(self.keys, key)
-        if index < len(self.keys) and self.keys[index] == key:
-            return index
-        return None
+    def at(self, index: int) -> ConversationRowLike:
+        return self._rows[index]
 
-    def insert(self, key: RowKey, row: ConversationRowLike) -> int:
-        index = bisect_left(self.keys, key)
-        self.keys.insert(index, key)
-        self.rows.insert(index, row)
-        return index
+    def get(self, conversation_id: str) -> ConversationRowLike | None:
+        return self._by_id.get(conversation_id)
 
-    def pop(self, index: int) -> None:
-        del self.keys[index]
-        del self.rows[index]
+    def index_of(self, conversation_id: str) -> int | None:
+        row = self._by_id.get(conversation_id)
+        return None if row is None else bisect_left(self._keys, row.sort_key)
+
+    def position_of(self, key: RowKey) -> int:
+        return bisect_left(self._keys, key)
+
+    def key_at(self, index: int) -> RowKey:
+        return self._keys[index]
+
+    def put(self, row: ConversationRowLike) -> None:
+        """Insert the row, or replace the one of its id (moving it to its place)."""
+        self.discard(row.id)
+        key = row.sort_key
+        index = bisect_left(self._keys, key)
+        self._keys.insert(index, key)
+        self._rows.insert(index, row)
+        self._by_id[row.id] = row
+
+    def discard(self, conversation_id: str) -> None:
+        """Remove the row of this id (nothing when it is not held)."""
+        index = self.index_of(conversation_id)
+        if index is not None:
+            del self._keys[index]
+            del self._rows[index]
+            del self._by_id[conversation_id]
+
+
+class VisibleIds(Sequence[str]):
+    """The ids of the listed (filtered) rows, in order, without copying them."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: OrderedRows) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        return self._rows.at(index).id
 
 
 def message_count_label(count: int) -> str:

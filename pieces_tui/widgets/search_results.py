@@ -2,8 +2,9 @@
 
 Each result takes two lines: the conversation's name, then how many messages match and the best
 snippet, its matched words highlighted. Names and snippets are untrusted: they are cleaned with
-`pieces_tui.sanitize.clean_line` and styled by character spans, never parsed as markup. Only the
-rows on screen are rendered, so a thousand results cost what ten do. Results may come in pages:
+`pieces_tui.sanitize.clean_line` and styled by character spans, never parsed as markup. The row
+machinery (Line API, strip cache, cursor, scrolling) is the sidebar's (`RowList`): only the rows
+on screen are rendered, so a thousand results cost what ten do. Results may come in pages:
 `extend_results` adds rows below without touching the ones shown, and `NearEnd` says the reader
 is within a screen of the last row (the owner may then fetch more).
 """
@@ -16,20 +17,16 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
-from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.binding import BindingType
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
+from pieces_tui.widgets.row_list import CURSOR_BINDINGS, ROW_HEIGHT, RowList, RowStrips
 
 __all__ = ["SearchResult", "SearchResults", "snippet_text"]
 
-ROW_HEIGHT = 2
 LEAD = 8
 """Characters of context kept before a snippet's first match."""
 
@@ -98,20 +95,10 @@ def _clean_piece(piece: str) -> str:
     return cleaned if cleaned or not piece[:1].isspace() else " "
 
 
-class SearchResults(ScrollView, can_focus=True):
+class SearchResults(RowList):
     """Results in rank order; posts `Highlighted` and `Selected` like `ConversationList`."""
 
-    ALLOW_MAXIMIZE = False
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("home,g", "cursor_first", "First", show=False),
-        Binding("end,G", "cursor_last", "Last", show=False),
-        Binding("pageup", "cursor_page_up", "Page up", show=False),
-        Binding("pagedown", "cursor_page_down", "Page down", show=False),
-        Binding("enter", "select", "Open", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*CURSOR_BINDINGS]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "search-results--highlight",
@@ -172,10 +159,9 @@ class SearchResults(ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__(cache_size=512, name=name, id=id, classes=classes)
         self._rows: list[SearchResult] = []
         self._index: int | None = None
-        self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(512)
         self._near_end_for = -1
         """The row count `NearEnd` was last posted for (once per page)."""
 
@@ -192,7 +178,7 @@ class SearchResults(ScrollView, can_focus=True):
     def set_results(self, rows: Sequence[SearchResult]) -> None:
         """Show these results (rank order), highlighting the first."""
         self._rows = list(rows)
-        self._cache.clear()
+        self._strip_cache.clear()
         self._index = 0 if self._rows else None
         self._near_end_for = -1
         self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
@@ -215,66 +201,61 @@ class SearchResults(ScrollView, can_focus=True):
         for index, old in enumerate(self._rows):
             if old.id == row.id:
                 self._rows[index] = row
-                self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
+                self.refresh_row(index)
                 return
 
-    # --- keys and mouse ---------------------------------------------------------------------------
+    # --- what the row machinery asks --------------------------------------------------------------
 
-    def action_cursor_up(self) -> None:
-        self._move(-1)
+    @property
+    def listed_count(self) -> int:
+        return len(self._rows)
 
-    def action_cursor_down(self) -> None:
-        self._move(+1)
+    @property
+    def cursor_index(self) -> int | None:
+        return self._index
 
-    def action_cursor_first(self) -> None:
-        self._set_index(0)
+    def move_cursor(self, index: int | None, *, scroll: bool = True) -> None:
+        if index is None:
+            return
+        old = self._index
+        self._index = index
+        for changed in (old, index):
+            if changed is not None:
+                self.refresh_row(changed)
+        if scroll:
+            self.scroll_to_row(index)
+        self._check_near_end()
 
-    def action_cursor_last(self) -> None:
-        self._set_index(len(self._rows) - 1)
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._check_near_end()
 
-    def action_cursor_page_up(self) -> None:
-        self._move(-self._page())
-
-    def action_cursor_page_down(self) -> None:
-        self._move(self._page())
+    def _check_near_end(self) -> None:
+        count = len(self._rows)
+        if not count or self._near_end_for == count:
+            return
+        screen_rows = max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+        last_seen = (round(self.scroll_offset.y) // ROW_HEIGHT) + screen_rows
+        if max(last_seen, self._index or 0) >= count - screen_rows:
+            self._near_end_for = count
+            self.post_message(self.NearEnd())
 
     def action_select(self) -> None:
         conversation_id = self.highlighted_id
         if conversation_id is not None:
             self.post_message(self.Selected(conversation_id, self))
 
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
-        if 0 <= index < len(self._rows):
-            event.stop()
-            self._set_index(index)
-            self.action_select()
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._check_near_end()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._cache.clear()
-
     # --- rendering --------------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        index, part = divmod(self.scroll_offset.y + y, ROW_HEIGHT)
-        width = self.scrollable_content_region.width
-        if not 0 <= index < len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        return self._render_row(self._rows[index], index == self._index, width)[part]
+    def render_row(self, index: int, width: int) -> RowStrips:
+        row = self._rows[index]
+        highlighted = index == self._index
+        return self.cached_row(
+            (row, highlighted, width, self.has_focus),
+            lambda: self._build_row(row, highlighted, width),
+        )
 
-    def _render_row(self, row: SearchResult, highlighted: bool, width: int) -> tuple[Strip, Strip]:
-        key = (row, highlighted, width, self.has_focus)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
+    def _build_row(self, row: SearchResult, highlighted: bool, width: int) -> RowStrips:
         base = ("search-results--highlight",) if highlighted else ()
         get_style = self.get_visual_style
         base_style = get_style(*base).rich_style
@@ -296,48 +277,4 @@ class SearchResults(ScrollView, can_focus=True):
         lead = max(0, min(LEAD, inner - meta.cell_len - first - 2))  # the "…" each side
         meta.append_text(snippet_text(row.snippet, row.matches, match_style, meta_style, lead=lead))
         meta.truncate(inner, overflow="ellipsis")
-        strips = (self._strip(name, width, base_style), self._strip(meta, width, base_style))
-        self._cache[key] = strips
-        return strips
-
-    def _strip(self, content: Text, width: int, style: Style) -> Strip:
-        line = Text(" ", style=style, end="", no_wrap=True)
-        line.append_text(content)
-        segments = list(line.render(self.app.console))
-        return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()
-
-    # --- internals --------------------------------------------------------------------------------
-
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
-
-    def _check_near_end(self) -> None:
-        count = len(self._rows)
-        if not count or self._near_end_for == count:
-            return
-        screen_rows = max(1, self.scrollable_content_region.height // ROW_HEIGHT)
-        last_seen = (round(self.scroll_offset.y) // ROW_HEIGHT) + screen_rows
-        if max(last_seen, self._index or 0) >= count - screen_rows:
-            self._near_end_for = count
-            self.post_message(self.NearEnd())
-
-    def _move(self, delta: int) -> None:
-        if self._rows:
-            self._set_index((self._index or 0) + delta)
-
-    def _set_index(self, index: int) -> None:
-        if not self._rows:
-            return
-        index = max(0, min(index, len(self._rows) - 1))
-        old = self._index
-        self._index = index
-        for changed in (old, index):
-            if changed is not None:
-                self.refresh_lines(changed * ROW_HEIGHT, ROW_HEIGHT)
-        self.scroll_to_region(
-            Region(0, index * ROW_HEIGHT, max(1, self.scrollable_content_region.width), ROW_HEIGHT),
-            animate=False,
-            force=True,
-            immediate=True,
-        )
-        self._check_near_end()
+        return self.row_strip(name, width, base_style), self.row_strip(meta, width, base_style)

@@ -372,9 +372,15 @@ async def test_untrusted_text_is_shown_literally(demo_server, make_app) -> None:
         assert "[bold red]boom[/] $accent" in title
         assert "\x1b" not in title
         # "Loaded" is the pane's state; a block's Markdown mounts a moment later (it was queried
-        # before that once, on a busy machine): wait for it.
+        # before that once, on a busy machine), and its `source` is "" until its own mount
+        # handler has run (Textual sets it there): wait for both.
         blocks = lambda: message_blocks(app.main_screen.detail)  # noqa: E731
-        await wait_until(pilot, lambda: bool(blocks() and blocks()[0].query(Markdown)))
+        await wait_until(
+            pilot,
+            lambda: bool(
+                blocks() and blocks()[0].query(Markdown) and blocks()[0].query_one(Markdown).source
+            ),
+        )
         shown = blocks()[0].query_one(Markdown)
         assert "\x1b" not in shown.source
         assert "[link=http://x]click[/link]" in shown.source

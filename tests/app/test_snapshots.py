@@ -38,6 +38,29 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def open_rename(pilot: Pilot[None]) -> None:
+    """The rename dialog over the loaded demo, its cursor steady (`test_snapshots_small` too)."""
+    await settle(pilot)
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
+    await pilot.pause()
+    await still(pilot)
+
+
+async def open_from_asset(pilot: Pilot[None]) -> NewConversationScreen:
+    """The new-conversation dialog switched to "from an asset", its assets listed."""
+    await settle(pilot)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewConversationScreen))
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, NewConversationScreen)
+    screen.query_one("#from-asset", RadioButton).value = True
+    options = screen.query_one("#assets", OptionList)
+    await wait_until(pilot, lambda: options.option_count > 0 and not options.loading)
+    return screen
+
+
 def test_main_screen(snap_compare, demo_server, make_app) -> None:
     assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=settle)
 
@@ -108,14 +131,7 @@ def test_new_conversation_dialog(snap_compare, demo_server, make_app) -> None:
 
 def test_new_conversation_from_asset_dialog(snap_compare, demo_server, make_app) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewConversationScreen))
-        await pilot.pause()
-        screen = pilot.app.screen
-        screen.query_one("#from-asset", RadioButton).value = True
-        options = screen.query_one("#assets", OptionList)
-        await wait_until(pilot, lambda: options.option_count > 0 and not options.loading)
+        await open_from_asset(pilot)
         await pilot.pause()
         await still(pilot)
 
@@ -123,14 +139,7 @@ def test_new_conversation_from_asset_dialog(snap_compare, demo_server, make_app)
 
 
 def test_rename_dialog(snap_compare, demo_server, make_app) -> None:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
-        await pilot.pause()
-        await still(pilot)
-
-    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(make_app(demo_server.url), terminal_size=(120, 40), run_before=open_rename)
 
 
 def test_delete_dialog(snap_compare, demo_server, make_app) -> None:

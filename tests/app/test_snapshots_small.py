@@ -5,15 +5,12 @@ from __future__ import annotations
 import pytest
 from pilot_wait import wait_until
 from textual.pilot import Pilot
-from textual.widgets import OptionList, RadioButton
 
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.help import HelpScreen
-from pieces_tui.screens.new_conversation import NewConversationScreen
-from pieces_tui.screens.rename import RenameScreen
 
-from .test_snapshots import settle, still
+from .test_snapshots import open_from_asset, open_rename, settle, still
 
 SMALL = [(80, 24), (60, 20)]
 
@@ -33,14 +30,7 @@ def test_help_scrolls_and_shows_its_close_hint(snap_compare, demo_server, make_a
 @pytest.mark.parametrize("size", [(80, 24), (100, 25), (60, 20)], ids=["80x24", "100x25", "60x20"])
 def test_from_an_asset_shows_its_buttons(snap_compare, demo_server, make_app, size) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewConversationScreen))
-        await pilot.pause()
-        screen = pilot.app.screen
-        screen.query_one("#from-asset", RadioButton).value = True
-        options = screen.query_one("#assets", OptionList)
-        await wait_until(pilot, lambda: options.option_count > 0 and not options.loading)
+        screen = await open_from_asset(pilot)
         screen.query_one("#name").focus()
         await pilot.press("enter")  # nothing picked: the error line shows
         await pilot.pause()
@@ -50,14 +40,7 @@ def test_from_an_asset_shows_its_buttons(snap_compare, demo_server, make_app, si
 
 
 def test_rename_at_80x24(snap_compare, demo_server, make_app) -> None:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
-        await pilot.pause()
-        await still(pilot)
-
-    assert snap_compare(make_app(demo_server.url), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(make_app(demo_server.url), terminal_size=(80, 24), run_before=open_rename)
 
 
 @pytest.mark.parametrize("size", SMALL, ids=["80x24", "60x20"])

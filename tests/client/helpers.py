@@ -1,4 +1,5 @@
-"""Shared helpers for the client tests: bounded waits (never guessing sleeps)."""
+"""Shared helpers for the client and state tests: bounded waits (never guessing sleeps), a
+synchronizer running for the length of a block."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from pieces_tui.client.models import (
     WireModel,
 )
 from pieces_tui.client.stream import StreamEvent, StreamState
+from pieces_tui.state.sync import Synchronizer
 
 
 async def wait_until(
-    predicate: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0, what: str = ""
+    predicate: Callable[[], bool | Awaitable[bool]], *, within: float = 20.0, what: str = ""
 ) -> None:
     """Poll `predicate` (sync or async) until true; fail after `within` seconds."""
     loop = asyncio.get_running_loop()
@@ -54,6 +56,26 @@ async def next_event(
         raise AssertionError("stream ended")
 
     return await asyncio.wait_for(find(), within)
+
+
+class Running:
+    """A synchronizer running in a task for the duration of an `async with` block (entered
+    once its first load is in, within a generous bound)."""
+
+    def __init__(self, sync: Synchronizer, *, within: float = 20.0) -> None:
+        self.sync = sync
+        self.within = within
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Synchronizer:
+        self.task = asyncio.create_task(self.sync.run())
+        await asyncio.wait_for(self.sync.loaded.wait(), self.within)
+        return self.sync
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
 
 
 def free_port() -> int:

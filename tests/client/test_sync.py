@@ -23,7 +23,7 @@ from pieces_tui.server import EmbeddedServer
 from pieces_tui.state.store import ConversationStore, ConversationSummary
 from pieces_tui.state.sync import Synchronizer
 
-from .helpers import wait_until
+from .helpers import Running, wait_until
 
 
 def later_clock() -> Callable[[], datetime]:
@@ -37,24 +37,6 @@ async def store_matches_server(store: ConversationStore, client: PiecesClient) -
     expected = ConversationStore()
     expected.apply_snapshot(await client.conversations())
     return list(store.ordered()) == list(expected.ordered())
-
-
-class Running:
-    """A synchronizer running in a task for the duration of a `with` block."""
-
-    def __init__(self, sync: Synchronizer) -> None:
-        self.sync = sync
-        self.task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Synchronizer:
-        self.task = asyncio.create_task(self.sync.run())
-        await asyncio.wait_for(self.sync.loaded.wait(), 10)
-        return self.sync
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        assert self.task is not None
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
 
 
 async def test_initial_load_and_live_changes(demo_server: EmbeddedServer) -> None:

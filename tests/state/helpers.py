@@ -1,30 +1,14 @@
-"""Shared helpers for the state tests: a manual clock, a running synchronizer, bounded waits."""
+"""Helpers of the state tests: a manual clock, a counting client, the server's ids. The bounded
+wait and the running synchronizer are the client tests' (`tests/client/helpers.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+
+from client.helpers import Running, wait_until
 
 from pieces_tui.client import PiecesClient
 from pieces_tui.state.store import ConversationStore
-from pieces_tui.state.sync import Synchronizer
-
-
-async def wait_until(
-    predicate: Callable[[], bool | Awaitable[bool]], *, within: float = 20.0, what: str = ""
-) -> None:
-    """Poll `predicate` (sync or async) until true; fail after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = predicate()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 class ManualTime:
@@ -80,19 +64,4 @@ async def server_ids(url: str) -> list[str]:
         return expected.ids()
 
 
-class Running:
-    """A synchronizer running in a task for the duration of an `async with` block."""
-
-    def __init__(self, sync: Synchronizer) -> None:
-        self.sync = sync
-        self.task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Synchronizer:
-        self.task = asyncio.create_task(self.sync.run())
-        await asyncio.wait_for(self.sync.loaded.wait(), 20)
-        return self.sync
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        assert self.task is not None
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+__all__ = ["CountingClient", "ManualTime", "Running", "server_ids", "wait_until"]

@@ -1,0 +1,188 @@
+"""The row machinery the sidebar and the search results share, on Textual's Line API.
+
+A `RowList` shows rows of `ROW_HEIGHT` lines with one highlighted row (the cursor). Only the rows
+on screen are rendered, each row's strips cached by what they show, so 50,000 rows cost what 50
+do. Subclasses say how many rows are listed, which one is highlighted, how a row renders and how
+the highlight moves; this class turns lines into rows, moves the cursor, scrolls, and clicks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+__all__ = ["CURSOR_BINDINGS", "ROW_HEIGHT", "RowList"]
+
+ROW_HEIGHT = 2
+"""Lines per row: the name, then the dim line under it."""
+
+CURSOR_BINDINGS: list[BindingType] = [
+    Binding("up,k", "cursor_up", "Up", show=False),
+    Binding("down,j", "cursor_down", "Down", show=False),
+    Binding("home,g", "cursor_first", "First", show=False),
+    Binding("end,G", "cursor_last", "Last", show=False),
+    Binding("pageup", "cursor_page_up", "Page up", show=False),
+    Binding("pagedown", "cursor_page_down", "Page down", show=False),
+    Binding("enter", "select", "Open", show=False),
+]
+"""The keys every row list answers (each subclass lists them in its own `BINDINGS`)."""
+
+RowStrips = tuple[Strip, Strip]
+
+
+class RowList(ScrollView, can_focus=True):
+    """A virtualised list of two-line rows with a highlighted one."""
+
+    ALLOW_MAXIMIZE = False
+
+    def __init__(
+        self,
+        *,
+        cache_size: int = 1024,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._strip_cache: LRUCache[tuple[object, ...], RowStrips] = LRUCache(cache_size)
+
+    # --- what a subclass says ---------------------------------------------------------------------
+
+    @property
+    def listed_count(self) -> int:
+        """How many rows are listed."""
+        raise NotImplementedError
+
+    @property
+    def cursor_index(self) -> int | None:
+        """The position of the highlighted row (None when nothing is listed)."""
+        raise NotImplementedError
+
+    def move_cursor(self, index: int | None, *, scroll: bool = True) -> None:
+        """Highlight the listed row at `index` (a valid one, or None for none)."""
+        raise NotImplementedError
+
+    def render_row(self, index: int, width: int) -> RowStrips:
+        """The two strips of the listed row at `index` (use `cached_row` and `row_strip`)."""
+        raise NotImplementedError
+
+    def action_select(self) -> None:
+        raise NotImplementedError
+
+    def row_clicked(self, index: int, event: events.Click) -> None:
+        """A click on the listed row at `index`: highlight it and select it."""
+        self.move_cursor(index)
+        self.action_select()
+
+    # --- rendering --------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index, part = divmod(self.scroll_offset.y + y, ROW_HEIGHT)
+        width = self.scrollable_content_region.width
+        if not 0 <= index < self.listed_count:
+            return Strip.blank(width, self.rich_style)
+        return self.render_row(index, width)[part]
+
+    def cached_row(self, key: tuple[object, ...], build: Callable[[], RowStrips]) -> RowStrips:
+        """The strips cached under `key` (everything they show), built once."""
+        cached = self._strip_cache.get(key)
+        if cached is None:
+            cached = self._strip_cache[key] = build()
+        return cached
+
+    def row_strip(
+        self,
+        content: Text,
+        width: int,
+        style: Style,
+        gutter: str = " ",
+        gutter_style: Style | None = None,
+    ) -> Strip:
+        """One line of a row: a one-cell gutter (in `gutter_style`, or the row's `style`), then
+        `content`, padded or cut to `width`."""
+        line = Text(gutter, style=gutter_style or style, end="", no_wrap=True)
+        line.append_text(content)
+        segments = list(line.render(self.app.console))
+        return Strip(segments).extend_cell_length(width, style).crop(0, width).simplify()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strip_cache.clear()
+
+    def refresh_row(self, index: int) -> None:
+        self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
+
+    # --- keys and mouse ---------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor_by(-1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor_by(+1)
+
+    def action_cursor_first(self) -> None:
+        if self.listed_count:
+            self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        if self.listed_count:
+            self.move_cursor(self.listed_count - 1)
+
+    def action_cursor_page_up(self) -> None:
+        self.move_cursor_by(-self._page_rows())
+
+    def action_cursor_page_down(self) -> None:
+        self.move_cursor_by(self._page_rows())
+
+    def move_cursor_by(self, delta: int) -> None:
+        if not self.listed_count:
+            return
+        index = self.cursor_index
+        self.move_cursor(0 if index is None else self.clamp(index + delta))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= index < self.listed_count:
+            event.stop()
+            self.row_clicked(index, event)
+
+    # --- scrolling --------------------------------------------------------------------------------
+
+    def clamp(self, index: int) -> int | None:
+        """`index` brought within the listed rows (None when there are none)."""
+        count = self.listed_count
+        if not count:
+            return None
+        return max(0, min(index, count - 1))
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+
+    def scroll_to_row(self, index: int | None) -> None:
+        if index is None or not self.is_mounted:
+            return
+        self.scroll_to_region(
+            Region(0, index * ROW_HEIGHT, max(1, self.scrollable_content_region.width), ROW_HEIGHT),
+            animate=False,
+            force=True,
+            immediate=True,
+        )
+
+    def scroll_y_to(self, y: int) -> None:
+        if y != self.scroll_offset.y:
+            self.scroll_to(y=y, animate=False, force=True)
+
+    def update_virtual_size(self) -> None:
+        self.virtual_size = Size(0, self.listed_count * ROW_HEIGHT)
