@@ -7,11 +7,16 @@ import socket
 import time
 from collections.abc import Callable
 
+import pytest
+
 from pieces_tui.client.discovery import DEFAULT_PORTS, candidate_urls, discover, find_server
 from pieces_tui.server import EmbeddedServer
 from pieces_tui.server.version import SERVER_VERSION
 
 from .helpers import free_port
+
+# Binds in Pieces OS's own port range: one worker for all such tests (pyproject `--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("pieces-os-ports")
 
 
 async def test_explicit_url_wins() -> None:

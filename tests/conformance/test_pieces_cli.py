@@ -19,7 +19,9 @@ from tests.conformance.fixture import CONVERSATIONS, GENERATED_NAME, RETRY, writ
 from tests.conformance.netns import pieces_cli, run_session
 
 # The CLI's start-up dominates (the session runs six commands, one waits 40 s): a wide bound.
-pytestmark = pytest.mark.timeout(900)
+# One worker runs them all: the module-scoped CLI session is built once, and the sessions' tmux
+# servers share a socket name (pyproject `--dist loadgroup`).
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("pieces-cli")]
 
 FIRST, SECOND, THIRD = (conv[0] for conv in CONVERSATIONS)
 NEW_NAME = "Renamed by pieces-cli"

@@ -328,6 +328,8 @@ def test_unknown_paths_are_404_for_http_and_websocket(demo_server: EmbeddedServe
     assert http_only.value.response.status_code == 404
 
 
+# Binds in Pieces OS's own port range: one worker for all such tests (pyproject `--dist loadgroup`).
+@pytest.mark.xdist_group("pieces-os-ports")
 def test_a_taken_pieces_port_falls_back_to_the_next_free_one(
     make_server: Callable[..., EmbeddedServer],
 ) -> None:

@@ -16,6 +16,9 @@ from pieces_tui.server.runner import PIECES_PORTS
 
 READY_WITHIN = 60
 
+# Binds in Pieces OS's own port range: one worker for all such tests (pyproject `--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("pieces-os-ports")
+
 
 def test_serve_signed_out_on_a_taken_port(tmp_path: Path) -> None:
     holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
