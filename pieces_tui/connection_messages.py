@@ -8,11 +8,14 @@ the app. `pieces_tui.connection` re-exports them all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from pieces_tui.client import StreamState
 from pieces_tui.state.problems import LoadProblem
+
+if TYPE_CHECKING:  # stream.py loads websockets: not before the first frame
+    from pieces_tui.client import StreamState
 
 __all__ = [
     "Changes",

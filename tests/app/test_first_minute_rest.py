@@ -122,7 +122,10 @@ async def test_keys_typed_after_slash_on_the_connect_screen_land_in_the_url(
 
     app = make_app(unused_url)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        # Pushed while the app may be idle: read it once it is composed and has its focus.
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ConnectScreen) and app.screen.focused is not None
+        )
         field = app.screen.query_one("#url", Input)
         field.value = ""
         type_in_one_read(app, f"{key}http://127.0.0.1:2")
