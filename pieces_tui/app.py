@@ -138,13 +138,13 @@ class PiecesApp(App[None]):
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._settings.theme:
             self._settings.theme = theme.name
-            try:
-                self._settings.save()
-            except OSError as error:
-                self.notify(f"Could not save settings: {error}", severity="warning")
+            self._save_settings()
 
     def _remember_url(self, url: str) -> None:
         self._settings.last_url = url
+        self._save_settings()
+
+    def _save_settings(self) -> None:
         try:
             self._settings.save()
         except OSError as error:

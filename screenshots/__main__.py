@@ -22,18 +22,24 @@ HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-async def _ready(pilot: Pilot[None], app: PiecesApp) -> None:
+async def _until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
-    main = app.main_screen
-    while not (
-        len(app.store)
-        and main.detail.conversation_id == main.conversation_list.highlighted_id
-        and not main.detail.loading
-    ):
+    while not done():
         if loop.time() > deadline:
-            raise SystemExit("the app did not load the demo data within 20 s")
+            raise SystemExit(f"{what} within 20 s")
         await pilot.pause(0.02)
+
+
+def _shown(app: PiecesApp) -> bool:
+    """The pane shows the highlighted conversation, built (its loading indicator is off)."""
+    main = app.main_screen
+    detail = main.detail
+    return detail.conversation_id == main.conversation_list.highlighted_id and not detail.loading
+
+
+async def _ready(pilot: Pilot[None], app: PiecesApp) -> None:
+    await _until(pilot, lambda: bool(len(app.store)) and _shown(app), "the app did not load")
     app.main_screen.source = "http://127.0.0.1:39300"
     await pilot.pause()
 
@@ -69,6 +75,7 @@ async def _main() -> None:
             app.main_screen.conversation_list.highlight(longest.id)
             await pilot.pause(0.5)
             await pilot.press("enter")
+            await _until(pilot, lambda: _shown(app), "the long conversation did not open")
 
         await _shoot(server.url, "conversation", (140, 40), open_long)
 
