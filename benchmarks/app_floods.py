@@ -258,9 +258,13 @@ async def run_flood(kind: str, seconds: float, answer_bound: float = 30.0) -> di
                 "--answer-bound",
                 str(answer_bound),
                 stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
                 cwd=CHECKOUT,
             )
-            assert child.stdout is not None
+            assert child.stdout is not None and child.stderr is not None
+            # Read beside stdout (a full pipe would block the child); tracebacks of tasks that
+            # failed unseen land here as the child quits.
+            stderr = asyncio.create_task(child.stderr.read())
             try:
                 line = await asyncio.wait_for(child.stdout.readline(), 120)
                 if line.strip() != b"loaded":
@@ -273,6 +277,7 @@ async def run_flood(kind: str, seconds: float, answer_bound: float = 30.0) -> di
                 if child.returncode is None:
                     child.kill()
                     await child.wait()
+            errors = (await stderr).decode(errors="replace")
     report = json.loads(line)
     started, ended = flood.started or 0.0, flood.ended or float("inf")
     if kind == "none":
@@ -289,6 +294,7 @@ async def run_flood(kind: str, seconds: float, answer_bound: float = 30.0) -> di
         "rows": report["rows"],
         "keys_during_flood": quantiles(during),
         "keys_after_flood": quantiles(after),
+        "stderr": errors,
     }
 
 
@@ -308,7 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [args.only] if args.only else ["none", "huge", "new", "known"]
     for run in range(args.runs):
         for kind in kinds:
-            print(f"run {run + 1}:", asyncio.run(run_flood(kind, args.seconds)), flush=True)
+            report = asyncio.run(run_flood(kind, args.seconds))
+            sys.stderr.write(report.pop("stderr"))
+            print(f"run {run + 1}:", report, flush=True)
     return 0
 
 

@@ -198,6 +198,13 @@ class PiecesApp(App[None]):
         it, keep running."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
+            if not self.is_running:
+                # Quitting: a worker that outlived the widgets it fills (the pane's load, as
+                # the screen goes) is not news, and there is no one left to tell.
+                logging.getLogger("pieces_tui").debug(
+                    "worker %s failed while quitting: %r", event.worker.name, error
+                )
+                return
             logging.getLogger("pieces_tui").error(
                 "worker %s failed", event.worker.name, exc_info=error
             )

@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from pieces_tui.client import PiecesError, SignedOut
 from pieces_tui.config import Timings
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.app import App
+    from textual.worker import Worker
 
     from pieces_tui.client import Discovery, PiecesClient, StreamState
     from pieces_tui.demo_runner import DemoServer
@@ -65,6 +68,8 @@ log = logging.getLogger(__name__)
 LOOKED_AT = "127.0.0.1 ports 39300-39333 and localhost:1000"
 FIRST_FRAME_WAIT = 5.0
 """Seconds the connect worker waits at most for `first_frame()` before it loads the network."""
+CLOSE_WAIT = 5.0
+"""Seconds `aclose()` waits at most for the workers to end before it closes the client."""
 
 
 class Connection:
@@ -115,6 +120,7 @@ class Connection:
         """Why the bulk load keeps failing; None when it does not."""
         self.store.subscribe(self._store_changed)
         self._frame_out = asyncio.Event()
+        self._workers: dict[str, Worker[Any]] = {}
 
     def first_frame(self) -> None:
         """The app painted its first frame: the connect worker may load the network now."""
@@ -189,7 +195,15 @@ class Connection:
         """Find a server (or start the demo), then run the live sync until the app exits."""
         self._listener = listener
         self._paint_snapshot()
-        self._app.run_worker(self._start(), group="connect", exclusive=True, exit_on_error=False)
+        self._run("connect", self._start)
+
+    def _run(self, group: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run `work` in the app's worker of `group`, replacing the one running. `work` is a
+        coroutine function, not a coroutine: a worker cancelled before it starts (the app quit)
+        then leaves no coroutine that was never awaited."""
+        self._workers[group] = self._app.run_worker(
+            work, group=group, exclusive=True, exit_on_error=False
+        )
 
     def retry(self, *, url: str | None = None, demo: DemoServer | None = None) -> None:
         """Start again: with a new URL, the demo server, or what was tried last."""
@@ -197,7 +211,7 @@ class Connection:
             self.demo, self.url = demo, None
         elif url is not None:
             self.url = url
-        self._app.run_worker(self._start(), group="connect", exclusive=True, exit_on_error=False)
+        self._run("connect", self._start)
 
     async def _start(self) -> None:
         self._state("connecting")
@@ -239,9 +253,7 @@ class Connection:
             await self.client.aclose()
         self.client = PiecesClient(url, timeout=self.timings.request_timeout)
         self._state("connecting", source=self._source(url))
-        self._app.run_worker(
-            self._sync(self.client), group="sync", exclusive=True, exit_on_error=False
-        )
+        self._run("sync", partial(self._sync, self.client))
 
     def _source(self, url: str) -> str:
         if self.demo is not None:
@@ -291,9 +303,7 @@ class Connection:
         """Keep asking (with backoff) until a server answers, then call `answered()`; when it
         returns False (the app was not ready to act on it) keep asking. Runs until cancelled
         with `stop_knocking()` or until nowhere is left to look."""
-        self._app.run_worker(
-            self._knock(answered), group="knock", exclusive=True, exit_on_error=False
-        )
+        self._run("knock", partial(self._knock, answered))
 
     def stop_knocking(self) -> None:
         self._app.workers.cancel_group(self._app, "knock")
@@ -376,10 +386,12 @@ class Connection:
                     self.cache.changed(key)
             await running
         finally:
-            health.cancel()
-            version.cancel()
-            loaded.cancel()
-            running.cancel()
+            # Cancelled (the app quits, or a new server): the synchronizer's own fetches end
+            # inside `running`, and all of them end here, before anyone closes the client.
+            tasks = (health, version, loaded, running)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _check_version(self, client: PiecesClient) -> None:
         try:
@@ -398,9 +410,7 @@ class Connection:
         synchronizer = self.synchronizer
         if synchronizer is None or self.loaded:
             return False
-        self._app.run_worker(
-            synchronizer.resync(), group="reload", exclusive=True, exit_on_error=False
-        )
+        self._run("reload", synchronizer.resync)
         return True
 
     def _stream_state(self, state: StreamState) -> None:
@@ -426,6 +436,17 @@ class Connection:
             self._post(LoadTrouble(problem))
 
     async def aclose(self) -> None:
+        """Stop syncing, save the list snapshot, close the client and the demo server. The
+        workers end first (the app cancels them as it quits; this cancels them too when it
+        does not): a request started after the client closed would fail in a task nobody
+        awaits."""
+        workers = [worker for worker in self._workers.values() if not worker.is_finished]
+        for worker in workers:
+            worker.cancel()
+        if workers:
+            await asyncio.wait(
+                [asyncio.ensure_future(_ended(worker)) for worker in workers], timeout=CLOSE_WAIT
+            )
         key = self.cache_key()
         if key is not None and self.loaded:
             self.cache.save_now(key)
@@ -435,3 +456,9 @@ class Connection:
             await self.client.aclose()
         if self.demo is not None:
             await self.demo.stop()
+
+
+async def _ended(worker: Worker[Any]) -> None:
+    """Wait for a cancelled worker to end, however it ends."""
+    with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError):
+        await worker.wait()

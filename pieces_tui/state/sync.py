@@ -44,7 +44,6 @@ How it stays correct, and what it costs:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
@@ -308,9 +307,8 @@ class Synchronizer:
         self._dirty.clear()
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # However each ends (cancelled, or failing as it was cancelled), it is awaited here.
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _report(self, error: PiecesError) -> None:
         log.info("pieces sync: %s", error)
