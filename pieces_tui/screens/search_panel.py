@@ -203,7 +203,15 @@ class SearchPanel(Vertical):
         try:
             hits = await client.search_conversations(query, limit=MAX_RESULTS)
         except PiecesError as error:
-            self._status(f"{_found(shown, more=False)}; could not load more: {error}")
+            if query == self.active_query:
+                # Not the end of the results: the next move near the end asks again.
+                self._more = query
+                self.results.ask_again_near_end()
+                # The way out first: the reason may be long, and the line is cut at the width.
+                self._status(
+                    f"{_found(shown, more=False)}; could not load more (move or scroll to "
+                    f"try again): {error}"
+                )
             return
         if query != self.active_query:
             return

@@ -226,6 +226,11 @@ class SearchResults(RowList):
             self.scroll_to_row(index)
         self._check_near_end()
 
+    def ask_again_near_end(self) -> None:
+        """Post `NearEnd` again the next time the reader is near the end (loading the next
+        page failed: moving or scrolling there tries again)."""
+        self._near_end_for = -1
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._check_near_end()
