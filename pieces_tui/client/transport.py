@@ -7,8 +7,10 @@ The endpoints themselves are in `pieces_tui.client.http` (and the search request
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -42,6 +44,14 @@ _STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteErro
 
 UPDATE_REQUIRED = 593
 """The status Pieces OS answers when it must be updated first (raised as `UpdateRequired`)."""
+
+# httpcore asks `import sniffio` in the setup of every lock and event of every request; anyio 4.16
+# no longer depends on sniffio, so where it is absent that import fails each time, after a search
+# of every folder on sys.path (0.2 ms idle, about 1 ms on a loaded machine, once or twice per
+# request: a burst of 1,000 stream events fetches hundreds of conversations). A `None` entry in
+# sys.modules makes the import fail at once; httpcore then takes asyncio, as it would have.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
