@@ -18,6 +18,7 @@ IMPORTED = time.time()
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
@@ -174,8 +175,17 @@ class Parent:
         return reply
 
 
+ALL_PHASES = ("live", "keys", "burst", "open")
+
+
 async def ours(
-    url: str, expected: int, interactive: bool, samples: int, cache: str | None = None
+    url: str,
+    expected: int,
+    interactive: bool,
+    samples: int,
+    cache: str | None = None,
+    phases: tuple[str, ...] = ALL_PHASES,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     if cache is not None:  # the list snapshot lives (or will be saved) there
         import os
@@ -250,14 +260,20 @@ async def ours(
                     changes[cid] = now
 
             app.store.subscribe(on_change)
-            phase("live changes")
-            result["live"] = await live_changes(app, pilot, frames, arrivals, changes, samples)
-            phase("keys")
-            result["keys"] = await keypresses(app, pilot, frames, handled, samples)
-            phase("burst")
-            result["burst"] = await burst(app, pilot, frames, handled)
-            phase("open")
-            result["open"] = await open_conversations(app, pilot, frames)
+            if "live" in phases:
+                phase("live changes")
+                result["live"] = await live_changes(app, pilot, frames, arrivals, changes, samples)
+            if "keys" in phases:
+                phase("keys")
+                result["keys"] = await keypresses(app, pilot, frames, handled, samples)
+            if "burst" in phases:
+                phase("burst")
+                timeline = LoopTimeline(profile)
+                result["burst"] = await burst(app, pilot, frames, handled, timeline)
+                result["burst"]["loop"] = timeline.report()
+            if "open" in phases:
+                phase("open")
+                result["open"] = await open_conversations(app, pilot, frames)
         result["rss_peak_mb"] = rss_mb()
     return result
 
@@ -337,28 +353,39 @@ async def keypresses(
 
 
 async def burst(
-    app: Any, pilot: Pilot[Any], frames: Frames, handled: list[float]
+    app: Any,
+    pilot: Pilot[Any],
+    frames: Frames,
+    handled: list[float],
+    timeline: LoopTimeline | None = None,
 ) -> dict[str, Any]:
+    """Keypresses while 1,000 renames are sent; `timeline` (if any) watches the loop then
+    (not during the check of the final list after it)."""
     parent = Parent()
     listing = app.main_screen.conversation_list
     await parent.ask(op="burst_start", count=1000, seconds=1.0)
     latencies: list[float] = []
     i = 0
-    while True:
-        latency = await _press_timed(pilot, frames, handled, "down" if i % 8 < 4 else "up")
-        if latency is not None:
-            latencies.append(latency)
-        i += 1
-        status = await parent.ask(op="burst_status")
-        if status["done"]:
-            break
+    with timeline or contextlib.nullcontext():
+        while True:
+            latency = await _press_timed(pilot, frames, handled, "down" if i % 8 < 4 else "up")
+            if latency is not None:
+                latencies.append(latency)
+            i += 1
+            status = await parent.ask(op="burst_status")
+            if status["done"]:
+                break
     duration = float(status["duration"])
 
     async def correct() -> bool:
+        from pieces_tui.client import PiecesError
         from pieces_tui.state.store import ConversationStore
 
         reference = ConversationStore()
-        reference.apply_summaries(await app.connection.client.conversation_summaries())
+        try:
+            reference.apply_summaries(await app.connection.client.conversation_summaries())
+        except PiecesError:  # a loaded machine: 50,000 rows may take the server over 10 s
+            return False
         truth = reference.ordered()
         if listing.row_count != len(truth):
             return False
@@ -368,7 +395,7 @@ async def burst(
         )
 
     ok = False
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         await pilot.pause()
         if await correct():
@@ -381,6 +408,137 @@ async def burst(
         "keypress": summary(latencies),
         "final_list_correct": ok,
     }
+
+
+class LoopTimeline:
+    """While active: how long each event-loop callback held the loop, and how long each
+    message handler took (by receiver and message class); with `profile`, a cProfile of the
+    same span dumped to that path. What blocks a keypress is what holds the loop."""
+
+    def __init__(self, profile: str | None = None) -> None:
+        self.profile = profile
+        self.holds: list[float] = []
+        self.worst: list[tuple[float, str]] = []
+        self.handlers: dict[str, list[float]] = {}
+        self.renders: dict[str, list[float]] = {}
+        self.gc_pauses: dict[int, list[float]] = {}
+        self.frozen = 0
+
+    def __enter__(self) -> LoopTimeline:
+        import asyncio.events
+
+        from textual.message_pump import MessagePump
+
+        self._run = run = asyncio.events.Handle._run
+        self._dispatch = dispatch = MessagePump._dispatch_message
+        holds, worst, handlers = self.holds, self.worst, self.handlers
+
+        def timed_run(handle: Any) -> None:
+            started = time.perf_counter()
+            run(handle)
+            held = time.perf_counter() - started
+            holds.append(held)
+            if held > 0.005:
+                callback = handle._callback
+                owner = getattr(callback, "__self__", None)
+                if isinstance(owner, asyncio.Task):
+                    coro = owner.get_coro()
+                    what = getattr(coro, "__qualname__", repr(coro))
+                else:
+                    what = getattr(callback, "__qualname__", repr(callback))
+                worst.append((held, what))
+
+        async def timed_dispatch(pump: Any, message: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await dispatch(pump, message)
+            finally:
+                name = f"{type(pump).__name__}<-{type(message).__name__}"
+                handlers.setdefault(name, []).append(time.perf_counter() - started)
+
+        from textual.widget import Widget
+
+        self._render = render_lines = Widget.render_lines
+        renders = self.renders
+
+        def timed_render(widget: Any, crop: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return render_lines(widget, crop)
+            finally:
+                renders.setdefault(type(widget).__name__, []).append(time.perf_counter() - started)
+
+        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
+        MessagePump._dispatch_message = timed_dispatch  # type: ignore[method-assign]
+        Widget.render_lines = timed_render  # type: ignore[method-assign]
+        import gc
+
+        gc_started: list[float] = []
+        pauses = self.gc_pauses = {0: [], 1: [], 2: []}
+
+        def on_gc(step: str, info: dict[str, int]) -> None:
+            if step == "start":
+                gc_started[:] = [time.perf_counter()]
+            elif gc_started:
+                pauses[info["generation"]].append(time.perf_counter() - gc_started[0])
+
+        self._on_gc = on_gc
+        gc.callbacks.append(on_gc)
+        self.frozen = gc.get_freeze_count()
+        self._profiler = None
+        if self.profile:
+            import cProfile
+
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import asyncio.events
+        import gc
+
+        from textual.message_pump import MessagePump
+
+        gc.callbacks.remove(self._on_gc)
+        if self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(self.profile)
+        from textual.widget import Widget
+
+        asyncio.events.Handle._run = self._run  # type: ignore[method-assign]
+        MessagePump._dispatch_message = self._dispatch  # type: ignore[method-assign]
+        Widget.render_lines = self._render  # type: ignore[method-assign]
+
+    def report(self) -> dict[str, Any]:
+        holds = sorted(self.holds)
+        by_what: dict[str, list[float]] = {}
+        for held, what in self.worst:
+            by_what.setdefault(what, []).append(held)
+        return {
+            "callbacks": len(holds),
+            "held_s": sum(holds),
+            "over_5ms": len(self.worst),
+            "over_16ms": sum(1 for h in holds if h > 0.016),
+            "max_ms": holds[-1] * 1000 if holds else 0.0,
+            "p99_ms": holds[int(0.99 * (len(holds) - 1))] * 1000 if holds else 0.0,
+            "slow_by_callback": {
+                what: {"n": len(v), "total_ms": sum(v) * 1000, "max_ms": max(v) * 1000}
+                for what, v in sorted(by_what.items(), key=lambda kv: -sum(kv[1]))[:12]
+            },
+            "handlers": {
+                name: {"n": len(v), "total_ms": sum(v) * 1000, "max_ms": max(v) * 1000}
+                for name, v in sorted(self.handlers.items(), key=lambda kv: -sum(kv[1]))[:12]
+            },
+            "gc_frozen": self.frozen,
+            "gc": {
+                f"gen{g}": {"n": len(v), "total_ms": sum(v) * 1000, "max_ms": max(v or [0]) * 1000}
+                for g, v in self.gc_pauses.items()
+            },
+            "renders": {
+                name: {"n": len(v), "total_ms": sum(v) * 1000, "max_ms": max(v) * 1000}
+                for name, v in sorted(self.renders.items(), key=lambda kv: -sum(kv[1]))[:12]
+            },
+        }
 
 
 def texts_in(blocks: list[Any]) -> bool:
@@ -433,6 +591,10 @@ async def main() -> None:
     parser.add_argument("--interactive", action="store_true")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--cache", help="XDG cache dir: paint from (and save) the list snapshot")
+    parser.add_argument(
+        "--phases", default=",".join(ALL_PHASES), help="interactive phases to run, in order"
+    )
+    parser.add_argument("--profile", help="cProfile the burst phase into this file")
     options = parser.parse_args()
     if options.kind == "floor":
         result = await reference(FloorApp(), None)
@@ -440,7 +602,13 @@ async def main() -> None:
         result = await reference(OptionListApp(options.rows), options.rows)
     else:
         result = await ours(
-            options.url, options.rows, options.interactive, options.samples, options.cache
+            options.url,
+            options.rows,
+            options.interactive,
+            options.samples,
+            options.cache,
+            tuple(options.phases.split(",")),
+            options.profile,
         )
     result["cold_start_s"] = result["paint_wall"] - options.t0
     if "live_wall" in result:

@@ -58,6 +58,10 @@ LOADING = "Loading conversations…"
 
 # Past this many changed rows, replacing the list wholesale is cheaper than patching it.
 BULK_CHANGE = 256
+DRAIN_SPACING = 1 / 60
+"""Seconds, at least, between two passes of store changes into the list (a frame at 60 fps):
+during a burst of stream events each fetched conversation posts a change, and draining each one
+on its own cost a list update, a repaint and a status update per event, in the way of keys."""
 
 
 class MainScreen(WritesScreen, FindScreen, LayoutScreen):
@@ -115,6 +119,11 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         self._now = now
         self._timings = timings
         self._settle: Timer | None = None
+        self._drain: Timer | None = None
+        self._drained_at = float("-inf")
+        self._refresh: Timer | None = None
+        self._refresh_id: str | None = None
+        self._refreshed_at = float("-inf")
         self.bulk = BulkActions(self, undo_seconds=undo_seconds)
 
     def compose(self) -> ComposeResult:
@@ -170,8 +179,21 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
 
     @on(StoreChanged)
     def _store_changed(self) -> None:
+        """Drain the store's changes now, or at the next frame when the last drain was less than
+        a frame ago: a burst of changes is one list update per frame, however many events."""
+        if self._drain is not None:
+            return  # a drain is due: it takes these changes too
+        wait = self._drained_at + DRAIN_SPACING - monotonic()
+        if wait > 0:
+            self._drain = self.set_timer(wait, self._drain_changes)
+        else:
+            self._drain_changes()
+
+    def _drain_changes(self) -> None:
         """Tell the list which rows changed since the last time (it reads them from the store,
         which owns their order); then the pane."""
+        self._drain = None
+        self._drained_at = monotonic()
         changes = self.connection.take_changes()
         listing = self.conversation_list
         if len(changes.ids) > BULK_CHANGE or (listing.row_count == 0 and changes.ids):
@@ -202,7 +224,7 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
                 self.pane = replace(pane, mode="held")
             self.detail.show_deleted(open_id)
         elif open_id in self.store:
-            self._refresh_detail(open_id)
+            self._refresh_soon(open_id)
 
     @property
     def pane_conversation_id(self) -> str | None:
@@ -295,6 +317,34 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             self.detail.show_error(conversation_id, failure_text(error, client.base_url))
             return
         self.detail.show_conversation(view, message_fetcher(client))
+
+    def _refresh_soon(self, conversation_id: str) -> None:
+        """The open conversation changed: refresh the pane now, or once `detail_settle` has
+        passed since the last refresh. A burst of changes to it (renames every few ms) is then a
+        refresh per settle, each shown, rather than one per change, each cancelling the last
+        one's requests and keeping the loop busy."""
+        self._refresh_id = conversation_id
+        if self._refresh is not None:
+            return  # one is due: it takes this change too
+        wait = self._refreshed_at + self._timings.detail_settle - monotonic()
+        if wait > 0:
+            self._refresh = self.set_timer(wait, self._refresh_due)
+        else:
+            self._refresh_due()
+
+    def _refresh_due(self) -> None:
+        self._refresh = None
+        conversation_id, self._refresh_id = self._refresh_id, None
+        pane = self.pane
+        if (
+            conversation_id is None
+            or pane.mode in ("empty", "settling")
+            or pane.conversation_id != conversation_id
+        ):
+            return  # the pane moved on meanwhile: what it opens next is loaded whole
+        if conversation_id in self.store:
+            self._refreshed_at = monotonic()
+            self._refresh_detail(conversation_id)
 
     @work(exclusive=True, group="detail-refresh", exit_on_error=False)
     async def _refresh_detail(self, conversation_id: str) -> None:
