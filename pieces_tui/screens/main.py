@@ -323,8 +323,11 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         self.set_focus(self.filter_input)
 
     @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.conversation_list.filter_text = event.value
+    def _filter_changed(self) -> None:
+        # The field's text now, not the event's: keys typed faster than they are handled queue
+        # one `Changed` each, and the first one handled filters by the last text (the others
+        # then change nothing), so the list never works through the stale ones.
+        self.conversation_list.filter_text = self.filter_input.value
         self._update_count()
 
     @on(Input.Submitted, "#filter")

@@ -342,7 +342,7 @@ class ConversationList(RowList):
         self._rebuild_view()
 
     def _rebuild_view(self) -> None:
-        self._listing.rebuild()
+        self._listing.refilter()
         index = self._index_in_view(self._highlighted_id)
         self.update_virtual_size()
         if index is None:
