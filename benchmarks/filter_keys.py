@@ -1,7 +1,7 @@
 """Typing in the sidebar's filter, in the real app, at N conversations: per keystroke, from the
 key sent to the frame that shows the list filtered by it.
 
-    python -m benchmarks.filter_keys [--rows 50000] [--keys 56] [--runs 3]
+    python -m benchmarks.filter_keys [--rows 50000] [--keys 56] [--runs 3] [--floor]
                                      [--tree DIR ...] [--profile DIR] [--keep DIR]
 
 The server (`pieces-tui serve --seed N`, its own process, as Pieces OS is) is built once (with
@@ -17,6 +17,9 @@ medians over the runs' keys:
   new filter (`ConversationList.watch_filter_text` returned), as the probe measures it;
 - `filter call`: the time inside `watch_filter_text` alone;
 - `layouts / key`: full-screen layouts (`Screen._refresh_layout`) per key.
+
+With `--floor`, a bare Textual app holding one Input is timed the same way in the same run
+(key sent to the frame after its `Input.Changed` was handled): Textual's and the machine's cost.
 
 With `--profile DIR`, each app process also runs cProfile over its typing only and writes
 `DIR/<tree name>-<run>.prof` (read with `python -m pstats`). Write the load average (`uptime`)
@@ -55,6 +58,22 @@ async def until(condition: Callable[[], bool], timeout: float = 180.0) -> None: 
         await asyncio.sleep(0.001)
 
 
+def floor_app(handled: list[float]) -> Any:
+    """A bare Textual app holding one Input: the same keys, timed the same way (to the frame
+    after its `Input.Changed` is handled): what Textual and this machine cost without us."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    class FloorApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input(id="filter")
+
+        def on_input_changed(self) -> None:
+            handled.append(time.perf_counter())
+
+    return FloorApp()
+
+
 async def type_in_app(url: str, rows: int, keys: int, profile: str | None) -> dict[str, Any]:
     from textual.screen import Screen
 
@@ -86,7 +105,11 @@ async def type_in_app(url: str, rows: int, keys: int, profile: str | None) -> di
     Screen._refresh_layout = counted_layout  # type: ignore[method-assign]
 
     settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
-    app = create_app(url=url, settings=settings, discover_hosts=False, list_cache=False)
+    floor = url == "floor"
+    if floor:
+        app = floor_app(handled)
+    else:
+        app = create_app(url=url, settings=settings, discover_hosts=False, list_cache=False)
     display = app._display
 
     def timed_display(screen: Any, renderable: Any) -> None:
@@ -107,15 +130,18 @@ async def type_in_app(url: str, rows: int, keys: int, profile: str | None) -> di
     latencies: list[float] = []
     to_filter: list[float] = []
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
-        screen = app.main_screen
-        listing = screen.conversation_list
-        await until(
-            lambda: app.connection.loaded
-            and screen.connection_state == "live"
-            and listing.row_count >= rows
-        )
+        if not floor:
+            screen = app.main_screen
+            listing = screen.conversation_list
+            await until(
+                lambda: (
+                    app.connection.loaded
+                    and screen.connection_state == "live"
+                    and listing.row_count >= rows
+                )
+            )
         await pilot.pause(1.0)  # let the first pane open and settle
-        await pilot.press("slash")
+        await pilot.press("tab" if floor else "slash")
         await pilot.pause(0.2)
         layouts[0] = 0
         del calls[:]
@@ -139,7 +165,11 @@ async def type_in_app(url: str, rows: int, keys: int, profile: str | None) -> di
             profiler.disable()
             profiler.dump_stats(profile)
         typed_layouts = layouts[0]
-        final = (screen.filter_input.value, listing.visible_count)
+        if floor:
+            calls = [0.0]
+            final: tuple[str, int] = (app.query_one("#filter").value, 0)
+        else:
+            final = (screen.filter_input.value, listing.visible_count)
     return {
         "latencies": latencies,
         "calls": calls,
@@ -183,6 +213,9 @@ def server_process(path: Path, rows: int) -> Iterator[str]:
 
 def spawn(tree: Path, url: str, rows: int, keys: int, profile: str | None) -> dict[str, Any]:
     """One app process importing pieces_tui from `tree`."""
+    floor = tree == Path("floor")
+    if floor:
+        tree, url = HERE, "floor"
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--url", url]
     command += ["--rows", str(rows), "--keys", str(keys)]
     if profile:
@@ -210,6 +243,7 @@ def main() -> None:
     parser.add_argument("--tree", action="append", type=Path, help="a pieces-tui checkout")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the typing here")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the server's database here")
+    parser.add_argument("--floor", action="store_true", help="also time a bare Input app")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
@@ -219,6 +253,8 @@ def main() -> None:
         print("RESULT " + json.dumps(result), flush=True)
         return
     trees = [tree.resolve() for tree in (args.tree or [HERE])]
+    if args.floor:
+        trees.insert(0, Path("floor"))
     folder = args.keep or Path(tempfile.mkdtemp(prefix="filter-keys-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.profile:
@@ -226,7 +262,7 @@ def main() -> None:
     results: dict[Path, list[dict[str, Any]]] = {tree: [] for tree in trees}
     with server_process(folder / f"filter-{args.rows}.db", args.rows) as url:
         # One app first, untimed: the server builds and caches its body for the runs.
-        spawn(trees[0], url, args.rows, 2, None)
+        spawn(next(t for t in trees if t != Path("floor")), url, args.rows, 2, None)
         for run in range(args.runs):
             for tree in trees:
                 profile = None

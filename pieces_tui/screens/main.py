@@ -129,7 +129,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield FilterField(placeholder="/ filter by name", id="filter")
+                yield FilterField(
+                    placeholder="/ filter by name", id="filter", on_text=self._filter_to
+                )
                 yield ConversationList(id="conversations", source=self.store, now=self._now)
                 yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
@@ -322,12 +324,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         # typed straight after `/` land in the filter.
         self.set_focus(self.filter_input)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
-        # The field's text now, not the event's: keys typed faster than they are handled queue
-        # one `Changed` each, and the first one handled filters by the last text (the others
-        # then change nothing), so the list never works through the stale ones.
-        self.conversation_list.filter_text = self.filter_input.value
+    def _filter_to(self, text: str) -> None:
+        """The filter's text changed (called by the field while the key is handled)."""
+        self.conversation_list.filter_text = text
         self._update_count()
 
     @on(Input.Submitted, "#filter")
