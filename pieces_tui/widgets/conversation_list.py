@@ -28,6 +28,7 @@ from pieces_tui.widgets.conversation_row import (
     meta_strip,
     name_strip,
     row_classes,
+    with_matches,
 )
 from pieces_tui.widgets.list_rows import (
     ConversationRowLike,
@@ -376,11 +377,19 @@ class ConversationList(RowList):
         bar = highlighted and not focused
         classes = row_classes(highlighted=highlighted, marked=marked)
         if part == 0:
+            look = (row.name, row.favorited, width, highlighted, marked, focused)
+            plain = self.cached_strip(
+                (*look, ""),
+                lambda: name_strip(self, row, width, classes, marked=marked, needle="", bar=bar),
+            )
             needle = self._listing.needle
+            if not needle:
+                return plain
             return self.cached_strip(
-                (row.name, row.favorited, needle, width, highlighted, marked, focused),
-                lambda: name_strip(
-                    self, row, width, classes, marked=marked, needle=needle, bar=bar
+                (*look, needle),
+                lambda: (
+                    with_matches(self, plain, row, width, classes, needle)
+                    or name_strip(self, row, width, classes, marked=marked, needle=needle, bar=bar)
                 ),
             )
         meta = (

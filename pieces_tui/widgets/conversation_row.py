@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.strip import Strip
 
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
 from pieces_tui.widgets.list_rows import ConversationRowLike, find_all
 
 if TYPE_CHECKING:
-    from textual.strip import Strip
-
     from pieces_tui.widgets.row_list import RowList
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "meta_strip",
     "name_strip",
     "row_classes",
+    "with_matches",
 ]
 
 MARK_GLYPH = "✓"
@@ -145,6 +146,48 @@ def name_strip(
     if bar and not marked:
         bar_style = get_style(*classes, "conversation-list--cursor").rich_style
     return widget.row_strip(name, width, base_style, gutter, bar_style)
+
+
+def with_matches(
+    widget: RowList,
+    plain: Strip,
+    row: ConversationRowLike,
+    width: int,
+    classes: tuple[str, ...],
+    needle: str,
+) -> Strip | None:
+    """`plain` (the row's name line drawn without a filter) with the matches of `needle` styled
+    as `name_strip` styles them, by restyling their cells rather than laying the name out again
+    (what a filter keystroke redraws on every visible row). Only for a name whose characters are
+    one cell each (ASCII): None otherwise, and the caller draws it with `name_strip`."""
+    if row.name is None:
+        return plain
+    display = clean_line(row.name)
+    if not display.isascii():
+        return None
+    prefix = 2 if row.favorited else 0  # "★ "
+    inner = max(0, width - 2)
+    if inner <= prefix + 1:
+        return None
+    # Rich's `truncate` keeps inner - 1 characters and an ellipsis; a match running into the cut
+    # styles the ellipsis too (its span is cut at the end of the text, which the ellipsis ends).
+    shown = min(prefix + len(display), inner)
+    cuts: list[int] = []
+    for start, end in find_all(display, needle):
+        if prefix + start >= shown:
+            break
+        cuts += [1 + prefix + start, 1 + min(prefix + end, shown)]  # 1: the gutter
+    if not cuts:
+        return plain
+    match_style = widget.get_visual_style(*classes, "conversation-list--match").rich_style
+    pieces = plain.divide([*cuts, width])
+    styled = [
+        Strip(Segment.apply_style(piece, post_style=match_style), piece.cell_length)
+        if index % 2
+        else piece
+        for index, piece in enumerate(pieces)
+    ]
+    return Strip.join(styled).simplify()
 
 
 def meta_strip(
