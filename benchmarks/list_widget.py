@@ -133,6 +133,7 @@ async def run(rows: int, repeat: int) -> None:
                 widget.action_cursor_up()
             moves.append(time.perf_counter() - start)
             widget._strip_cache.clear()
+            widget._line_cache.clear()
             start = time.perf_counter()
             for y in range(height):
                 widget.render_line(y)

@@ -138,7 +138,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         )
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield FilterField(placeholder="/ filter by name", id="filter")
+                yield FilterField(
+                    placeholder="/ filter by name", id="filter", on_text=self._filter_to
+                )
                 yield ConversationList(id="conversations", source=self.store, now=self._now)
                 yield SearchPanel(lambda: self.client, self.store.get, id="search")
             yield ConversationDetail(id="detail", now=self._now)
@@ -372,9 +374,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         # typed straight after `/` land in the filter.
         self.set_focus(self.filter_input)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.conversation_list.filter_text = event.value
+    def _filter_to(self, text: str) -> None:
+        """The filter's text changed (called by the field while the key is handled)."""
+        self.conversation_list.filter_text = text
         self._update_count()
 
     @on(Input.Submitted, "#filter")

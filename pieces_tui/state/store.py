@@ -87,6 +87,10 @@ class ConversationStore:
         """All summaries, newest first (a copy: O(n))."""
         return tuple(self._rows)
 
+    def ordered_keys(self) -> Sequence[SortKey]:
+        """Every summary's sort key, newest first (a copy: O(n), made in C)."""
+        return tuple(self._keys)
+
     def ids(self) -> list[str]:
         return [row.id for row in self._rows]
 

@@ -19,9 +19,17 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 
 from pieces_tui.timefmt import relative_time, utc_now
-from pieces_tui.widgets.conversation_row import COMPONENT_CLASSES, DEFAULT_CSS, conversation_row
+from pieces_tui.widgets.conversation_row import (
+    COMPONENT_CLASSES,
+    DEFAULT_CSS,
+    meta_strip,
+    name_strip,
+    row_classes,
+    with_matches,
+)
 from pieces_tui.widgets.list_rows import (
     ConversationRowLike,
     OrderedRows,
@@ -342,7 +350,7 @@ class ConversationList(RowList):
         self._rebuild_view()
 
     def _rebuild_view(self) -> None:
-        self._listing.rebuild()
+        self._listing.refilter()
         index = self._index_in_view(self._highlighted_id)
         self.update_virtual_size()
         if index is None:
@@ -356,34 +364,40 @@ class ConversationList(RowList):
     # --- rendering --------------------------------------------------------------------------------
 
     def render_row(self, index: int, width: int) -> RowStrips:
+        return self.render_row_line(index, 0, width), self.render_row_line(index, 1, width)
+
+    def render_row_line(self, index: int, part: int, width: int) -> Strip:
+        # Each line is built alone and cached under what it shows: a keystroke in the filter
+        # changes the names' match styles, not the second lines, so those are not built again
+        # (nor is the relative time of a name line worked out).
         row = self._view.at(index)
         highlighted = row.id == self._highlighted_id
         marked = row.id in self._marked
+        focused = self.has_focus
+        bar = highlighted and not focused
+        classes = row_classes(highlighted=highlighted, marked=marked)
+        if part == 0:
+            look = (row.name, row.favorited, width, highlighted, marked, focused)
+            plain = self.cached_strip(
+                (*look, ""),
+                lambda: name_strip(self, row, width, classes, marked=marked, needle="", bar=bar),
+            )
+            needle = self._listing.needle
+            if not needle:
+                return plain
+            return self.cached_strip(
+                (*look, needle),
+                lambda: (
+                    with_matches(self, plain, row, width, classes, needle)
+                    or name_strip(self, row, width, classes, marked=marked, needle=needle, bar=bar)
+                ),
+            )
         meta = (
             f"{relative_time(row.updated, self._now())} · {message_count_label(row.message_count)}"
         )
-        key = (
-            row.id,
-            row.name,
-            meta,
-            width,
-            highlighted,
-            marked,
-            self.has_focus,
-            self._listing.needle,
-        )
-        return self.cached_row(
-            (*key, row.favorited),
-            lambda: conversation_row(
-                self,
-                row,
-                meta,
-                width,
-                highlighted=highlighted,
-                marked=marked,
-                needle=self._listing.needle,
-                bar=highlighted and not self.has_focus,
-            ),
+        return self.cached_strip(
+            ("meta", meta, width, highlighted, marked, focused),
+            lambda: meta_strip(self, meta, width, classes, bar=bar),
         )
 
     # --- internals --------------------------------------------------------------------------------

@@ -1,20 +1,31 @@
 """How a conversation's row in the sidebar looks: its component classes, their default styles,
-and the two strips it renders to (`ConversationList` caches them)."""
+and the two strips it renders to (`ConversationList` caches each under what it shows)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.strip import Strip
 
 from pieces_tui.labels import UNTITLED
 from pieces_tui.sanitize import clean_line
 from pieces_tui.widgets.list_rows import ConversationRowLike, find_all
 
 if TYPE_CHECKING:
-    from pieces_tui.widgets.row_list import RowList, RowStrips
+    from pieces_tui.widgets.row_list import RowList
 
-__all__ = ["COMPONENT_CLASSES", "CURSOR_GLYPH", "DEFAULT_CSS", "MARK_GLYPH", "conversation_row"]
+__all__ = [
+    "COMPONENT_CLASSES",
+    "CURSOR_GLYPH",
+    "DEFAULT_CSS",
+    "MARK_GLYPH",
+    "meta_strip",
+    "name_strip",
+    "row_classes",
+    "with_matches",
+]
 
 MARK_GLYPH = "✓"
 """Drawn in the left gutter of a marked row, so marks show without colour too."""
@@ -96,48 +107,97 @@ ConversationList {
 """
 
 
-def conversation_row(
+def row_classes(*, highlighted: bool, marked: bool) -> tuple[str, ...]:
+    """The component classes both lines of a row are drawn in."""
+    classes: tuple[str, ...] = ("conversation-list--marked",) if marked else ()
+    return (*classes, "conversation-list--highlight") if highlighted else classes
+
+
+def name_strip(
     widget: RowList,
     row: ConversationRowLike,
-    meta: str,
     width: int,
+    classes: tuple[str, ...],
     *,
-    highlighted: bool,
     marked: bool,
     needle: str,
     bar: bool = False,
-) -> RowStrips:
-    """The two strips of a conversation's row: its name (a star for a favorite, the matches of
-    `needle` styled, the mark glyph in the gutter, or with `bar` the cursor's), then `meta`.
-    Names are untrusted: cleaned and styled by character spans, never parsed as markup."""
-    base_classes: tuple[str, ...] = ("conversation-list--marked",) if marked else ()
-    if highlighted:
-        base_classes = (*base_classes, "conversation-list--highlight")
+) -> Strip:
+    """The first line of a conversation's row: its name (a star for a favorite, the matches of
+    `needle` styled, the mark glyph in the gutter, or with `bar` the cursor's). Names are
+    untrusted: cleaned and styled by character spans, never parsed as markup."""
     get_style = widget.get_visual_style
-    base_style = get_style(*base_classes).rich_style
-    inner = max(0, width - 2)
-
+    base_style = get_style(*classes).rich_style
     if row.name is None:
-        name = Text(
-            UNTITLED, style=get_style(*base_classes, "conversation-list--untitled").rich_style
-        )
+        name = Text(UNTITLED, style=get_style(*classes, "conversation-list--untitled").rich_style)
     else:
         display = clean_line(row.name)
         name = Text(display, style=base_style)
         if needle:
-            match_style = get_style(*base_classes, "conversation-list--match").rich_style
+            match_style = get_style(*classes, "conversation-list--match").rich_style
             for start, end in find_all(display, needle):
                 name.stylize(match_style, start, end)
     if row.favorited:
-        star_style = get_style(*base_classes, "conversation-list--star").rich_style
+        star_style = get_style(*classes, "conversation-list--star").rich_style
         name = Text.assemble(("★ ", star_style), name)
-    name.truncate(inner, overflow="ellipsis")
-    meta_text = Text(meta, style=get_style(*base_classes, "conversation-list--meta").rich_style)
-    meta_text.truncate(inner, overflow="ellipsis")
-    bar_style = get_style(*base_classes, "conversation-list--cursor").rich_style if bar else None
-    name_gutter = MARK_GLYPH if marked else CURSOR_GLYPH if bar else " "
-    bar_gutter = CURSOR_GLYPH if bar else " "
-    return (
-        widget.row_strip(name, width, base_style, name_gutter, None if marked else bar_style),
-        widget.row_strip(meta_text, width, base_style, bar_gutter, bar_style),
-    )
+    name.truncate(max(0, width - 2), overflow="ellipsis")
+    gutter = MARK_GLYPH if marked else CURSOR_GLYPH if bar else " "
+    bar_style = None
+    if bar and not marked:
+        bar_style = get_style(*classes, "conversation-list--cursor").rich_style
+    return widget.row_strip(name, width, base_style, gutter, bar_style)
+
+
+def with_matches(
+    widget: RowList,
+    plain: Strip,
+    row: ConversationRowLike,
+    width: int,
+    classes: tuple[str, ...],
+    needle: str,
+) -> Strip | None:
+    """`plain` (the row's name line drawn without a filter) with the matches of `needle` styled
+    as `name_strip` styles them, by restyling their cells rather than laying the name out again
+    (what a filter keystroke redraws on every visible row). Only for a name whose characters are
+    one cell each (ASCII): None otherwise, and the caller draws it with `name_strip`."""
+    if row.name is None:
+        return plain
+    display = clean_line(row.name)
+    if not display.isascii():
+        return None
+    prefix = 2 if row.favorited else 0  # "★ "
+    inner = max(0, width - 2)
+    if inner <= prefix + 1:
+        return None
+    # Rich's `truncate` keeps inner - 1 characters and an ellipsis; a match running into the cut
+    # styles the ellipsis too (its span is cut at the end of the text, which the ellipsis ends).
+    shown = min(prefix + len(display), inner)
+    cuts: list[int] = []
+    for start, end in find_all(display, needle):
+        if prefix + start >= shown:
+            break
+        cuts += [1 + prefix + start, 1 + min(prefix + end, shown)]  # 1: the gutter
+    if not cuts:
+        return plain
+    match_style = widget.get_visual_style(*classes, "conversation-list--match").rich_style
+    pieces = plain.divide([*cuts, width])
+    styled = [
+        Strip(Segment.apply_style(piece, post_style=match_style), piece.cell_length)
+        if index % 2
+        else piece
+        for index, piece in enumerate(pieces)
+    ]
+    return Strip.join(styled).simplify()
+
+
+def meta_strip(
+    widget: RowList, meta: str, width: int, classes: tuple[str, ...], *, bar: bool = False
+) -> Strip:
+    """The second line of a row: `meta` (its time and message count), dim; which row it is and
+    what the filter is do not change it, so rows showing the same `meta` share it."""
+    get_style = widget.get_visual_style
+    base_style = get_style(*classes).rich_style
+    text = Text(meta, style=get_style(*classes, "conversation-list--meta").rich_style)
+    text.truncate(max(0, width - 2), overflow="ellipsis")
+    bar_style = get_style(*classes, "conversation-list--cursor").rich_style if bar else None
+    return widget.row_strip(text, width, base_style, CURSOR_GLYPH if bar else " ", bar_style)

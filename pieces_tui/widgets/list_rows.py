@@ -75,6 +75,14 @@ class OrderedRows(Protocol):
         """The sort key of the row at `index` (kept, not computed again)."""
         ...
 
+    def ordered(self) -> Sequence[ConversationRowLike]:
+        """Every row in display order (a copy, made in C: the filter reads it in one pass)."""
+        ...
+
+    def ordered_keys(self) -> Sequence[RowKey]:
+        """Every row's sort key, in display order (a copy, as `ordered`)."""
+        ...
+
 
 class SortedRows:
     """Rows in key order with a parallel key list (O(log n) lookups) and an index by id."""
@@ -89,14 +97,6 @@ class SortedRows:
         self._by_id = {row.id: row for _, row in pairs}
         self._rows = [row for _, row in pairs]
         self._keys = [key for key, _ in pairs]
-
-    @classmethod
-    def ordered(cls, keys: list[RowKey], rows: list[ConversationRowLike]) -> SortedRows:
-        """From rows already in key order (with their keys): no sorting, no key computed."""
-        made = cls()
-        made._keys, made._rows = keys, rows
-        made._by_id = {row.id: row for row in rows}
-        return made
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -116,6 +116,12 @@ class SortedRows:
 
     def key_at(self, index: int) -> RowKey:
         return self._keys[index]
+
+    def ordered(self) -> Sequence[ConversationRowLike]:
+        return tuple(self._rows)
+
+    def ordered_keys(self) -> Sequence[RowKey]:
+        return tuple(self._keys)
 
     def put(self, row: ConversationRowLike) -> None:
         """Insert the row, or replace the one of its id (moving it to its place)."""

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from pieces_tui.sanitize import clean_line
+from pieces_tui.widgets.filtered_rows import FilteredRows, Folds
 from pieces_tui.widgets.list_rows import ConversationRowLike, OrderedRows, RowKey, SortedRows
 
 __all__ = ["Listing", "Seen"]
+
+MAX_VIEWS = 32
+"""Filters remembered for erasing back to (each holds at most a list of every row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +43,14 @@ class Listing:
         self.rows: OrderedRows = self.own if self.own is not None else SortedRows()
         """What is listed: the own rows, or `source` once attached (nothing until then)."""
         self.view: OrderedRows = self.rows
-        """The rows on show: `rows` itself when nothing narrows them, else a `SortedRows`."""
+        """The rows on show: `rows` itself when nothing narrows them, else a `FilteredRows`."""
         self.needle = ""
         """The filter, lower-cased ("" lists everything)."""
         self.favorites_only = False
+        self._folds = Folds()
+        self._views: list[tuple[str, bool, FilteredRows]] = []
+        """The subsets of the filters seen since the rows last changed (needle, favorites only,
+        rows), the oldest first: what typing narrows and erasing widens back to."""
         self.seen = Seen()
         self.row_height = row_height
 
@@ -56,9 +63,7 @@ class Listing:
     def matches(self, row: ConversationRowLike) -> bool:
         if self.favorites_only and not row.favorited:
             return False
-        if not self.needle:
-            return True
-        return row.name is not None and self.needle in clean_line(row.name).lower()
+        return not self.needle or self.needle in self._folds[row.name]
 
     def index_of(self, conversation_id: str | None) -> int | None:
         """Position among the rows on show (None when not listed)."""
@@ -68,18 +73,37 @@ class Listing:
         """Attach the source (if any) and build the rows on show afresh."""
         if self.source is not None:
             self.rows = self.source
+        self._views.clear()
+        self.refilter()
+
+    def refilter(self) -> None:
+        """`needle` or `favorites_only` changed: the rows on show that pass them now.
+
+        Typing narrows: the new filter is then stricter than one seen since the rows last
+        changed, and only the rows that passed that one are tested. Erasing widens back to a
+        filter seen moments ago: its rows are reused. Both hold until the rows change (`apply`,
+        `rebuild`), and the whole source is read (in C: `FilteredRows`) only when neither does."""
         if not self.narrowed:
             self.view = self.rows
             return
-        rows, matches = self.rows, self.matches
-        keys: list[RowKey] = []
-        kept: list[ConversationRowLike] = []
-        for index in range(len(rows)):
-            row = rows.at(index)
-            if matches(row):
-                keys.append(rows.key_at(index))
-                kept.append(row)
-        self.view = SortedRows.ordered(keys, kept)
+        needle, favorites_only = self.needle, self.favorites_only
+        wider = max(  # the strictest filter seen that the new one narrows (or is)
+            (seen for seen in self._views if seen[0] in needle and (favorites_only or not seen[1])),
+            key=lambda seen: (len(seen[0]), seen[1]),
+            default=None,
+        )
+        if wider is None:
+            if len(self._folds) > 2 * len(self.rows) + 1024:
+                self._folds.clear()  # names renamed away since: forget them
+            wider = ("", False, FilteredRows.of(self.rows, self._folds))
+            self._views.append(wider)
+        view = wider[2]
+        if wider[:2] != (needle, favorites_only):
+            view = view.narrowed(needle, favorites_only)
+            if len(self._views) >= MAX_VIEWS:
+                del self._views[0]
+            self._views.append((needle, favorites_only, view))
+        self.view = view
 
     @property
     def attached(self) -> bool:
@@ -89,8 +113,12 @@ class Listing:
     def apply(self, ids: Collection[str]) -> None:
         """These rows changed at the source: bring the filtered subset up to date."""
         view = self.view
-        if not isinstance(view, SortedRows) or view is self.rows:
+        if ids:  # the subsets of the filters seen before no longer hold (this one will)
+            self._views.clear()
+        if not isinstance(view, FilteredRows):
             return  # the rows on show are the rows themselves
+        if ids:
+            self._views.append((self.needle, self.favorites_only, view))
         for conversation_id in ids:
             row = self.rows.get(conversation_id)
             if row is None or not self.matches(row):

@@ -18,6 +18,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 __all__ = ["CURSOR_BINDINGS", "ROW_HEIGHT", "RowList"]
 
@@ -54,6 +55,7 @@ class RowList(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._strip_cache: LRUCache[tuple[object, ...], RowStrips] = LRUCache(cache_size)
+        self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(cache_size * 2)
 
     # --- what a subclass says ---------------------------------------------------------------------
 
@@ -90,6 +92,11 @@ class RowList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if not 0 <= index < self.listed_count:
             return Strip.blank(width, self.rich_style)
+        return self.render_row_line(index, part, width)
+
+    def render_row_line(self, index: int, part: int, width: int) -> Strip:
+        """Line `part` (0 or 1) of the listed row at `index`: by default from `render_row`; a
+        subclass whose lines cost apart may build only the one asked for."""
         return self.render_row(index, width)[part]
 
     def cached_row(self, key: tuple[object, ...], build: Callable[[], RowStrips]) -> RowStrips:
@@ -97,6 +104,13 @@ class RowList(ScrollView, can_focus=True):
         cached = self._strip_cache.get(key)
         if cached is None:
             cached = self._strip_cache[key] = build()
+        return cached
+
+    def cached_strip(self, key: tuple[object, ...], build: Callable[[], Strip]) -> Strip:
+        """One line cached under `key` (everything it shows), built once."""
+        cached = self._line_cache.get(key)
+        if cached is None:
+            cached = self._line_cache[key] = build()
         return cached
 
     def row_strip(
@@ -117,6 +131,7 @@ class RowList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strip_cache.clear()
+        self._line_cache.clear()
 
     def refresh_row(self, index: int) -> None:
         self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
@@ -185,4 +200,19 @@ class RowList(ScrollView, can_focus=True):
             self.scroll_to(y=y, animate=False, force=True)
 
     def update_virtual_size(self) -> None:
-        self.virtual_size = Size(0, self.listed_count * ROW_HEIGHT)
+        size = Size(0, self.listed_count * ROW_HEIGHT)
+        if size == self.virtual_size:
+            return
+        if not self.region:  # not laid out yet: the first layout reads it
+            self.virtual_size = size
+            return
+        # `virtual_size` is a layout reactive: setting it lays out the whole screen (the detail
+        # pane's Markdown blocks too), which a filter keystroke that changes the row count paid
+        # for every time. The list's own region does not depend on its rows: only its scrollbar
+        # does, so it is updated in place, and a layout asked for only when the scrollbar comes
+        # or goes (it takes a column from the rows). `_scroll_update` is what Textual's own
+        # `_size_updated` calls for the same (Textual is pinned).
+        shown = self.show_vertical_scrollbar
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh(layout=self.show_vertical_scrollbar != shown)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pilot_wait import Notices, wait_until
+from textual import events
 from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.client.http import PiecesClient
+from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
 from pieces_tui.screens.connect import ConnectScreen
 from pieces_tui.screens.help import HelpScreen
@@ -236,6 +238,34 @@ async def test_filter_narrows_the_list(demo_server, make_app) -> None:
         await wait_until(
             pilot, lambda: app.main_screen.conversation_list.visible_count == len(app.store)
         )
+
+
+async def test_keys_typed_faster_than_frames_end_on_the_final_text(demo_server, make_app) -> None:
+    """Keys sent at once (no pause, no frame between them): the list ends filtered by the
+    field's final text, and says how many match. (Letters only: Textual runs a binding such as
+    backspace after the characters queued behind it, which is its order, not the filter's.)"""
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        name = app.store.ordered()[3].name
+        word = "".join(char for char in name.split()[0].lower() if char.isalpha())[:5]
+        assert len(word) >= 2, name
+        rows = app.store.ordered()
+        expected = [r.id for r in rows if r.name and word in clean_line(r.name).lower()]
+        await pilot.press("slash")
+        for key in word:  # straight into the queue, as a driver does: none is handled between
+            event = events.Key(key, key)
+            event.set_sender(app)
+            app.post_message(event)
+        listing = app.main_screen.conversation_list
+        await wait_until(pilot, lambda: app.main_screen.filter_input.value == word)
+        await wait_until(pilot, lambda: list(listing.visible_ids()) == expected)
+        assert listing.filter_text == word
+        assert app.main_screen.status.filtered == len(expected)
+        await pilot.press("backspace")  # widening again lists what the shorter text matches
+        shorter = [r.id for r in rows if r.name and word[:-1] in clean_line(r.name).lower()]
+        await wait_until(pilot, lambda: list(listing.visible_ids()) == shorter)
+        assert app.main_screen.status.filtered == len(shorter)
 
 
 async def test_help_lists_the_bindings(demo_server, make_app) -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from pieces_tui.widgets import ConversationList
+from pieces_tui.widgets.conversation_row import name_strip, row_classes, with_matches
 
 from .support import NOW, ListApp, Row, make_rows, screen_lines
 
@@ -293,3 +294,37 @@ async def test_fifty_thousand_rows_then_upsert() -> None:
         assert widget.visible_count == 11  # 4999 and 49990..49999
         await pilot.press("home")
         assert widget.highlighted_id == "c49999"
+
+
+def cells(strip) -> list[tuple[str, object]]:
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+async def test_matches_restyled_on_the_plain_line_look_as_when_drawn_afresh() -> None:
+    """A keystroke restyles the matched cells of each name line drawn without the filter
+    (`with_matches`); cell for cell, that is the line `name_strip` draws with the filter."""
+    app = ListApp(make_rows(3))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        widget = sidebar(app)
+        names = ["Deploy notes", "Re-deploy the DEPLOYER and then deploy again, deploy", "dep"]
+        names += ["x" * 17 + "deploy", "deploy" * 8, "Untitled deployment of the week"]
+        for name in names:
+            for favorited in (False, True):
+                row = Row("r", name, NOW, favorited=favorited)
+                for width in (8, 12, 20, 23, 24, 38, 60):
+                    for highlighted, marked, bar in [(0, 0, 0), (1, 0, 0), (1, 0, 1), (0, 1, 0)]:
+                        classes = row_classes(highlighted=bool(highlighted), marked=bool(marked))
+                        args = (widget, row, width, classes)
+                        flags = {"marked": bool(marked), "bar": bool(bar)}
+                        plain = name_strip(*args, needle="", **flags)
+                        for needle in ("deploy", "dep", "y", "notes", "eek"):
+                            fresh = name_strip(*args, needle=needle, **flags)
+                            restyled = with_matches(*args[:1], plain, *args[1:], needle)
+                            if restyled is not None:
+                                assert cells(restyled) == cells(fresh), (name, width, needle)
+                                assert restyled.cell_length == fresh.cell_length == width
+        row = Row("w", "Déploy 日本 deploy", NOW)  # not one cell a character: drawn afresh
+        classes = row_classes(highlighted=False, marked=False)
+        plain = name_strip(widget, row, 30, classes, marked=False, needle="")
+        assert with_matches(widget, plain, row, 30, classes, "deploy") is None

@@ -96,3 +96,88 @@ def test_the_store_is_an_ordered_rows_source() -> None:
         assert store.index_of(row.id) == index
         assert store.key_at(index) == row.sort_key
         assert store.position_of(row.sort_key) == index
+
+
+def shown(listing: Listing) -> list[str]:
+    return [listing.view.at(i).id for i in range(len(listing.view))]
+
+
+def reference(rows: SortedRows, needle: str, favorites_only: bool = False) -> list[str]:
+    """What the filter lists, worked out afresh from every row (the matching rules)."""
+    return [
+        row.id
+        for row in (rows.at(i) for i in range(len(rows)))
+        if (not favorites_only or row.favorited)
+        and (not needle or (row.name is not None and needle in row.name.lower()))
+    ]
+
+
+def refilter(listing: Listing, needle: str, favorites_only: bool = False) -> None:
+    listing.needle, listing.favorites_only = needle, favorites_only
+    listing.refilter()
+
+
+def test_typing_narrows_and_erasing_widens_back_to_the_same_rows() -> None:
+    source = [*make_rows(300), Row("untitled", None, NOW - timedelta(days=30))]
+    source = [replace(row, favorited=i % 7 == 0) for i, row in enumerate(source)]
+    rows = SortedRows(source)
+    listing = attached(rows)
+    steps = ["c", "co", "conversation 1", "conversation 12", "conversation 1", "", "2", "12"]
+    steps += ["on 2", "conversation 2", "ion 2", "", "conversation 29", "x", ""]
+    for needle in steps:
+        refilter(listing, needle)
+        assert shown(listing) == reference(rows, needle), needle
+    for needle, favorites in [("1", False), ("1", True), ("12", True), ("12", False), ("", True)]:
+        refilter(listing, needle, favorites)
+        assert shown(listing) == reference(rows, needle, favorites), (needle, favorites)
+    refilter(listing, "")
+    assert listing.view is rows  # no filter: the source itself
+
+
+def test_a_row_renamed_while_filtered_is_listed_by_its_new_name_when_widening_too() -> None:
+    rows = SortedRows(make_rows(30))
+    listing = attached(rows)
+    for needle in ("c", "conversation", "conversation 1"):
+        refilter(listing, needle)
+    assert "c00002" not in shown(listing)
+    rows.put(replace(rows.get("c00002"), name="Conversation 1 bis"))  # now it matches
+    rows.put(replace(rows.get("c00011"), name="Renamed"))  # and this one no longer does
+    listing.apply(["c00002", "c00011"])
+    assert shown(listing) == reference(rows, "conversation 1")
+    for needle in ("conversation 1 ", "conversation 1", "conversation", "renamed", "c", ""):
+        refilter(listing, needle)  # views seen before the renames are not reused
+        assert shown(listing) == reference(rows, needle), needle
+
+
+def test_a_filtered_row_changed_at_the_source_is_found_where_the_list_shows_it() -> None:
+    rows = SortedRows(make_rows(30))
+    listing = attached(rows)
+    refilter(listing, "conversation 1")
+    index = listing.index_of("c00012")
+    assert index is not None and listing.view.at(index).id == "c00012"
+    # The source moves it to the top before the list hears: the list still shows it where it
+    # was, and finds it there, until it is told.
+    rows.put(replace(rows.get("c00012"), updated=NOW + timedelta(hours=1)))
+    assert listing.index_of("c00012") == index
+    assert listing.index_of("c00002") is None  # filtered out
+    listing.apply(["c00012"])
+    assert listing.index_of("c00012") == 0
+    rows.discard("c00013")
+    listing.apply(["c00013"])
+    assert listing.index_of("c00013") is None
+    assert shown(listing) == reference(rows, "conversation 1")
+
+
+def test_hostile_names_are_matched_as_they_are_shown() -> None:
+    rows = SortedRows(
+        [
+            Row("a", "Deploy\x1b[31m notes", NOW),  # an escape sequence: removed when shown
+            Row("b", "Line\none", NOW - timedelta(minutes=1)),  # a newline: one space
+            Row("c", "Plain", NOW - timedelta(minutes=2)),
+        ]
+    )
+    listing = attached(rows)
+    refilter(listing, "deploy notes")
+    assert shown(listing) == ["a"]
+    refilter(listing, "line one")
+    assert shown(listing) == ["b"]
