@@ -35,7 +35,6 @@ from pieces_tui.client.transport import (
     TRANSFERABLES,
     gather_all,
     parse,
-    safe_text,
     seg,
 )
 
@@ -80,11 +79,11 @@ class PiecesClient(SearchRequests):
 
         Same request as `conversations()`, but the body is read straight into summaries instead
         of full models: the cost of the initial load at tens of thousands of conversations."""
-        response = await self._request("GET", "/conversations", params=NO_TRANSFERABLES)
+        body = await self._get_buffer("/conversations", params=NO_TRANSFERABLES)
         try:
-            return conversation_summaries_json(response.content)
+            return conversation_summaries_json(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            preview = safe_text(response)[:200]
+            preview = bytes(body[:200]).decode("utf-8", "replace")
             raise ProtocolError(
                 "GET /conversations did not answer JSON", detail=f"{exc}; body starts {preview!r}"
             ) from exc
