@@ -91,10 +91,11 @@ def sample_report(start: str, end: str, depth: int) -> str:
     """What the main thread was doing between the first marks named `start` and `end`."""
     import collections
 
-    def at(name: str) -> float:
-        return next(t for t, what, _, _ in MARKS if what.startswith(name))
+    def at(name: str, after: float = -1.0) -> float:
+        return next(t for t, what, _, _ in MARKS if t >= after and what.startswith(name))
 
-    begin, finish = at(start), at(end)
+    begin = at(start)
+    finish = at(end, begin)
     counts: collections.Counter[str] = collections.Counter()
     total = 0
     for t, stack in SAMPLES:
@@ -165,7 +166,9 @@ def wrap_sync(owner: Any, attribute: str, what: str) -> None:
     original = getattr(owner, attribute)
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        mark(f"{what} starts")
+        import threading
+
+        mark(f"{what} starts ({threading.active_count()} threads)")
         result = original(*args, **kwargs)
         mark(f"{what} done")
         return result
