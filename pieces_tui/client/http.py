@@ -28,7 +28,7 @@ from pieces_tui.client.models import (
     SeededConversationMessage,
 )
 from pieces_tui.client.search_requests import SearchRequests
-from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
+from pieces_tui.client.summaries import ConversationSummary, Known, conversation_summaries_json
 from pieces_tui.client.transport import (
     DEFAULT_TIMEOUT,
     NO_TRANSFERABLES,
@@ -74,14 +74,15 @@ class PiecesClient(SearchRequests):
         result = await self._get_model("/conversations", Conversations, params=NO_TRANSFERABLES)
         return result.iterable
 
-    async def conversation_summaries(self) -> list[ConversationSummary]:
+    async def conversation_summaries(self, known: Known | None = None) -> list[ConversationSummary]:
         """What the sidebar needs of every conversation (bulk snapshot), in the server's order.
 
         Same request as `conversations()`, but the body is read straight into summaries instead
-        of full models: the cost of the initial load at tens of thousands of conversations."""
+        of full models: the cost of the initial load at tens of thousands of conversations.
+        `known`: see `conversation_summaries_json` (unchanged rows come back as the held ones)."""
         body = await self._get_buffer("/conversations", params=NO_TRANSFERABLES)
         try:
-            return conversation_summaries_json(body)
+            return conversation_summaries_json(body, known)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             preview = bytes(body[:200]).decode("utf-8", "replace")
             raise ProtocolError(

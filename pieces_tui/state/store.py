@@ -230,6 +230,8 @@ class ConversationStore:
         rekeyed: set[str] = set()
         for row in new_rows:
             old = old_by_id.get(row.id)
+            if old is row and row.id not in new_full:
+                continue  # the very object held (a reload hands unchanged rows back as they are)
             if old is None:
                 added.append(row.id)
             elif old != row or (row.id in new_full and old_full.get(row.id) != new_full[row.id]):
