@@ -105,7 +105,7 @@ class ListCache:
         rows = self.store.ordered()  # an immutable copy, taken on the loop
         generation = self._generation
         if await asyncio.to_thread(self._save, key, rows):
-            self._saved = (key, generation)
+            self._written(key, generation)
 
     def save_now(self, key: str) -> None:
         """Write at once (and drop a pending debounced write)."""
@@ -115,7 +115,7 @@ class ListCache:
         if self.folder is not None and not self.saved(key):
             generation = self._generation
             if self._save(key, self.store.ordered()):
-                self._saved = (key, generation)
+                self._written(key, generation)
 
     def cancel(self) -> None:
         if self._pending is not None:
@@ -131,5 +131,9 @@ class ListCache:
         except (OSError, ValueError) as error:
             log.warning("list snapshot for %s not saved: %s", key, error)
             return False
-        self.saves += 1
         return True
+
+    def _written(self, key: str, generation: int) -> None:
+        """A write of the store as it was at `generation` is done (on the loop, not the thread)."""
+        self._saved = (key, generation)
+        self.saves += 1
