@@ -23,6 +23,7 @@ import asyncio  # noqa: E402
 import importlib.abc  # noqa: E402
 import importlib.machinery  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -31,6 +32,8 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+CODE = ROOT
+"""The checkout whose pieces_tui the child runs (`--code`)."""
 WATCHED = (
     "textual.app",
     "pieces_tui.app",
@@ -322,12 +325,15 @@ async def child(url: str, rows: int, cache: str | None) -> None:
 
 
 def run_child(url: str, rows: int, cache: str | None, extra: list[str]) -> list[list[Any]]:
-    args = [sys.executable, "-m", "benchmarks.boot", "--child", url, "--rows", str(rows), *extra]
+    # Run as a script with the code under test first on the path (`--code`: another checkout).
+    script = str(Path(__file__).resolve())
+    args = [sys.executable, script, "--child", url, "--rows", str(rows), *extra]
     if cache is not None:
         args += ["--cache", cache]
+    env = {**os.environ, "PYTHONPATH": str(CODE)}
     t0 = time.time()
     done = subprocess.run(
-        [*args, "--t0", repr(t0)], cwd=ROOT, capture_output=True, text=True, check=False
+        [*args, "--t0", repr(t0)], cwd=CODE, env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
@@ -347,8 +353,6 @@ def show(title: str, marks: list[list[Any]]) -> None:
 
 
 def parent(sizes: list[int], runs: int, keep: Path | None, extra: list[str]) -> None:
-    import os
-
     from pieces_tui.server import EmbeddedServer
 
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
@@ -383,6 +387,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,50000")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the seeded databases here (reused)")
+    parser.add_argument("--code", type=Path, help="run this checkout's pieces_tui (default: ours)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
@@ -399,12 +404,17 @@ def main() -> None:
     )
     options = parser.parse_args()
     if options.child is None:
+        global CODE
+        CODE = (options.code or ROOT).resolve()
+        print(f"code under test: {CODE}", flush=True)
         extra = [f"--sample={window}" for window in options.sample or ()]
         extra += ["--depth", str(options.depth), *(["--who"] if options.who else [])]
         extra += [f"--keep-frames={k}" for k in options.keep_frames]
         parent([int(s) for s in options.sizes.split(",")], options.runs, options.keep, extra)
         return
     T0 = options.t0
+    if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+        del sys.path[0]  # run as a script: benchmarks/*.py must not shadow top-level modules
     KEEP[:] = options.keep_frames
     global WHO
     WHO = options.who
