@@ -28,14 +28,13 @@ from pieces_tui.client.models import (
     SeededConversationMessage,
 )
 from pieces_tui.client.search_requests import SearchRequests
-from pieces_tui.client.summaries import ConversationSummary, conversation_summaries_json
+from pieces_tui.client.summaries import ConversationSummary, Known, conversation_summaries_json
 from pieces_tui.client.transport import (
     DEFAULT_TIMEOUT,
     NO_TRANSFERABLES,
     TRANSFERABLES,
     gather_all,
     parse,
-    safe_text,
     seg,
 )
 
@@ -75,16 +74,17 @@ class PiecesClient(SearchRequests):
         result = await self._get_model("/conversations", Conversations, params=NO_TRANSFERABLES)
         return result.iterable
 
-    async def conversation_summaries(self) -> list[ConversationSummary]:
+    async def conversation_summaries(self, known: Known | None = None) -> list[ConversationSummary]:
         """What the sidebar needs of every conversation (bulk snapshot), in the server's order.
 
         Same request as `conversations()`, but the body is read straight into summaries instead
-        of full models: the cost of the initial load at tens of thousands of conversations."""
-        response = await self._request("GET", "/conversations", params=NO_TRANSFERABLES)
+        of full models: the cost of the initial load at tens of thousands of conversations.
+        `known`: see `conversation_summaries_json` (unchanged rows come back as the held ones)."""
+        body = await self._get_buffer("/conversations", params=NO_TRANSFERABLES)
         try:
-            return conversation_summaries_json(response.content)
+            return conversation_summaries_json(body, known)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            preview = safe_text(response)[:200]
+            preview = bytes(body[:200]).decode("utf-8", "replace")
             raise ProtocolError(
                 "GET /conversations did not answer JSON", detail=f"{exc}; body starts {preview!r}"
             ) from exc

@@ -16,11 +16,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
 
 from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.urls import EXAMPLE, check_url, normal_url
+from pieces_tui.widgets.footer import Footer
 
 MAX_REJECTED = 4
 """Addresses that answered but not as Pieces OS, listed at most (the rest are counted)."""

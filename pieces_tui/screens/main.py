@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker
 
 from pieces_tui.client import NotFound, PiecesError
@@ -41,6 +41,7 @@ from pieces_tui.typeahead import keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.filter_field import FilterField
+from pieces_tui.widgets.footer import Footer
 from pieces_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:

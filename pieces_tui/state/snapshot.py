@@ -87,8 +87,12 @@ def save_snapshot(server_url: str, rows: Iterable[ConversationSummary], folder: 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".snapshot-", suffix=".tmp")
     try:
+        # `dumps`, not `dump`: only a one-shot encode uses json's C encoder; `dump` walks the
+        # document in Python (0.66-1.2 s for 50,000 rows against 0.17 s, holding the GIL: the
+        # app's loop, on the other thread, barely ran meanwhile).
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
+            handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -154,7 +154,7 @@ class Synchronizer:
     async def resync(self) -> bool:
         """Replace the store's content with one bulk `GET /conversations`; True on success."""
         try:
-            summaries = await self.client.conversation_summaries()
+            summaries = await self.client.conversation_summaries(self.store.get)
         except PiecesError as exc:
             self._report(exc)
             self._needs_resync = True

@@ -134,3 +134,21 @@ def test_property_fast_path_agrees_with_pydantic(conversations: list[dict[str, A
     got = conversation_summaries_json(body)
     assert got == expected
     assert got.skipped == expected.skipped
+
+
+def test_rows_equal_to_the_known_ones_come_back_as_those_objects() -> None:
+    body = json.dumps(
+        {"iterable": [conversation(id="same"), conversation(id="renamed"), conversation(id="new")]}
+    )
+    held = {s.id: s for s in conversation_summaries_json(body)}
+    held["renamed"] = ConversationSummary(**{**vars_of(held["renamed"]), "name": "Before"})
+    del held["new"]
+    got = conversation_summaries_json(body, held.get)
+    assert got == conversation_summaries_json(body)
+    assert got[0] is held["same"]
+    assert got[1] is not held["renamed"] and got[1].name == "First"
+    assert got[2].id == "new"
+
+
+def vars_of(summary: ConversationSummary) -> dict[str, Any]:
+    return {name: getattr(summary, name) for name in summary.__slots__}

@@ -222,3 +222,20 @@ def test_any_sequence_then_resync_equals_reference(
             assert before == reference
     store.apply_snapshot(truth)
     check_invariants(store, {c.id: c for c in truth})
+
+
+def test_a_reload_handing_back_the_held_rows_changes_nothing_and_a_new_one_is_seen() -> None:
+    store = ConversationStore()
+    store.apply_summaries(
+        [ConversationSummary.of(conv("a", 1)), ConversationSummary.of(conv("b", 2))]
+    )
+    kept = list(store.ordered())
+    renamed = ConversationSummary(**{**_fields(kept[0]), "name": "Renamed"})
+    assert not store.apply_summaries(kept)
+    change = store.apply_summaries([renamed, kept[1]])
+    assert change.updated == (renamed.id,) and not change.added and not change.removed
+    assert store.get(renamed.id) is renamed
+
+
+def _fields(row: ConversationSummary) -> dict[str, object]:
+    return {name: getattr(row, name) for name in row.__slots__}
