@@ -18,13 +18,12 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.worker import WorkerCancelled, WorkerError, WorkerFailed
 
 from pieces_tui.client import PiecesError, SignedOut
 from pieces_tui.config import Timings
@@ -41,12 +40,12 @@ from pieces_tui.demo_runner import DemoUnavailable
 from pieces_tui.state.list_cache import ListCache
 from pieces_tui.state.problems import LoadProblem, human_error, log_detail, sentence, why
 from pieces_tui.state.store import ConversationStore, StoreChange
+from pieces_tui.workers import Workers
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.app import App
-    from textual.worker import Worker
 
     from pieces_tui.client import Discovery, PiecesClient, StreamState
     from pieces_tui.demo_runner import DemoServer
@@ -123,7 +122,7 @@ class Connection:
         """Why the bulk load keeps failing; None when it does not."""
         self.store.subscribe(self._store_changed)
         self._frame_out = asyncio.Event()
-        self._workers: dict[str, Worker[Any]] = {}
+        self._workers = Workers(app)
 
     def first_frame(self) -> None:
         """The app painted its first frame: the connect worker may load the network now."""
@@ -207,15 +206,7 @@ class Connection:
         """Find a server (or start the demo), then run the live sync until the app exits."""
         self._listener = listener
         self._paint_snapshot()
-        self._run("connect", self._start)
-
-    def _run(self, group: str, work: Callable[[], Awaitable[object]]) -> None:
-        """Run `work` in the app's worker of `group`, replacing the one running. `work` is a
-        coroutine function, not a coroutine: a worker cancelled before it starts (the app quit)
-        then leaves no coroutine that was never awaited."""
-        self._workers[group] = self._app.run_worker(
-            work, group=group, exclusive=True, exit_on_error=False
-        )
+        self._workers.run("connect", self._start)
 
     def retry(self, *, url: str | None = None, demo: DemoServer | None = None) -> None:
         """Start again: with a new URL, the demo server, or what was tried last."""
@@ -223,7 +214,7 @@ class Connection:
             self.demo, self.url = demo, None
         elif url is not None:
             self.url = url
-        self._run("connect", self._start)
+        self._workers.run("connect", self._start)
 
     async def _start(self) -> None:
         self._state("connecting")
@@ -265,7 +256,7 @@ class Connection:
             await self.client.aclose()
         self.client = PiecesClient(url, timeout=self.timings.request_timeout)
         self._state("connecting", source=self._source(url))
-        self._run("sync", partial(self._sync, self.client))
+        self._workers.run("sync", partial(self._sync, self.client))
 
     def _source(self, url: str) -> str:
         if self.demo is not None:
@@ -315,10 +306,10 @@ class Connection:
         """Keep asking (with backoff) until a server answers, then call `answered()`; when it
         returns False (the app was not ready to act on it) keep asking. Runs until cancelled
         with `stop_knocking()` or until nowhere is left to look."""
-        self._run("knock", partial(self._knock, answered))
+        self._workers.run("knock", partial(self._knock, answered))
 
     def stop_knocking(self) -> None:
-        self._app.workers.cancel_group(self._app, "knock")
+        self._workers.cancel("knock")
 
     async def _knock(self, answered: Callable[[], bool]) -> None:
         from pieces_tui.client import PiecesClient, find_server
@@ -422,7 +413,7 @@ class Connection:
         synchronizer = self.synchronizer
         if synchronizer is None or self.loaded:
             return False
-        self._run("reload", synchronizer.resync)
+        self._workers.run("reload", synchronizer.resync)
         return True
 
     def _stream_state(self, state: StreamState) -> None:
@@ -452,13 +443,7 @@ class Connection:
         workers end first (the app cancels them as it quits; this cancels them too when it
         does not): a request started after the client closed would fail in a task nobody
         awaits."""
-        workers = [worker for worker in self._workers.values() if not worker.is_finished]
-        for worker in workers:
-            worker.cancel()
-        if workers:
-            await asyncio.wait(
-                [asyncio.ensure_future(_ended(worker)) for worker in workers], timeout=CLOSE_WAIT
-            )
+        await self._workers.end(CLOSE_WAIT)
         key = self.cache_key()
         if key is not None and self.loaded:
             self.cache.save_now(key)
@@ -468,9 +453,3 @@ class Connection:
             await self.client.aclose()
         if self.demo is not None:
             await self.demo.stop()
-
-
-async def _ended(worker: Worker[Any]) -> None:
-    """Wait for a cancelled worker to end, however it ends."""
-    with contextlib.suppress(WorkerCancelled, WorkerFailed, WorkerError):
-        await worker.wait()
