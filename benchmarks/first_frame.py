@@ -109,6 +109,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
         listing = None
     else:
         os.environ["XDG_CACHE_HOME"] = os.environ["FIRST_FRAME_CACHE"]
+        import pieces_tui.app  # noqa: F401
         from pieces_tui import cli
         from pieces_tui.config import Settings
         from pieces_tui.screens.main import MainScreen
@@ -116,10 +117,10 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
         from pieces_tui.state.store import ConversationStore
         from pieces_tui.widgets.conversation_list import ConversationList
 
-        import pieces_tui.app  # noqa: F401
-
         stamps["ours_import"] = time.time()
-        list_cache.load_snapshot = summed("snapshot_s", list_cache.load_snapshot)  # type: ignore[attr-defined]
+        for reader in ("open_snapshot", "load_snapshot"):  # this branch's, main's
+            if hasattr(list_cache, reader):
+                setattr(list_cache, reader, summed("snapshot_s", getattr(list_cache, reader)))
         store_apply = ConversationStore.apply_summaries
         ConversationStore.apply_summaries = summed("store_s", store_apply)  # type: ignore[method-assign]
 
