@@ -190,7 +190,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
     if profiler is not None:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("FIRST_FRAME_SORT", "cumulative")).print_stats(int(os.environ.get("FIRST_FRAME_TOP", "45")))
     if listing is not None and painted:
         stamps["list_rendered"] = painted[0]
         stamps["painted"] = next(t for t in frames if t >= painted[0])
