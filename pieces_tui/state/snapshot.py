@@ -88,7 +88,7 @@ def snapshot_path(server_url: str, folder: Path) -> Path:
 def save_snapshot(server_url: str, rows: Iterable[ConversationSummary], folder: Path) -> Path:
     """Write the rows for `server_url` atomically, in display order; raises `OSError` if the
     folder is unusable."""
-    encoded = [
+    encoded: list[list[Any]] = [
         [
             r.id,
             r.name,
