@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 T_START = time.time()
+CPU_START = time.process_time()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -60,6 +61,13 @@ DURATIONS = ("css_s", "snapshot_s", "store_s", "render_s", "frames_before_painte
 
 def child(kind: str, rows: int, t0: float, profile: bool) -> None:
     stamps: dict[str, float] = {"python": T_START}
+    cpu: dict[str, float] = {"python": CPU_START}
+
+    def stamp(name: str) -> None:
+        if name not in stamps:
+            stamps[name] = time.time()
+            cpu[name] = time.process_time()
+
     durations: dict[str, float] = {"css_s": 0.0, "snapshot_s": 0.0, "store_s": 0.0}
     from textual.app import App, ComposeResult  # the probe's imports, in its order
     from textual.css.stylesheet import Stylesheet
@@ -67,7 +75,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
     from textual.strip import Strip
     from textual.widgets import OptionList, Static  # noqa: F401
 
-    stamps["textual"] = time.time()
+    stamp("textual")
 
     def summed(name: str, function: Any) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -84,6 +92,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
 
     painted: list[float] = []
     frames: list[float] = []
+    frame_cpu: list[float] = []
     profiler: Any = None
 
     def hook_display(app: App[Any]) -> None:
@@ -93,6 +102,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
             display(screen, renderable)
             if renderable is not None:
                 frames.append(time.time())
+                frame_cpu.append(time.process_time())
                 if profiler is not None and (listing is None or painted):
                     profiler.disable()  # the profile ends at the painted frame
 
@@ -105,7 +115,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
                 yield Static("floor")
 
         app: App[Any] = FloorApp()
-        stamps["app_built"] = time.time()
+        stamp("app_built")
         listing = None
     else:
         os.environ["XDG_CACHE_HOME"] = os.environ["FIRST_FRAME_CACHE"]
@@ -117,7 +127,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
         from pieces_tui.state.store import ConversationStore
         from pieces_tui.widgets.conversation_list import ConversationList
 
-        stamps["ours_import"] = time.time()
+        stamp("ours_import")
         for reader in ("open_snapshot", "load_snapshot"):  # this branch's, main's
             if hasattr(list_cache, reader):
                 setattr(list_cache, reader, summed("snapshot_s", getattr(list_cache, reader)))
@@ -127,7 +137,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
         def after(name: str, function: Any) -> Any:
             def stamped(*args: Any, **kwargs: Any) -> Any:
                 result = function(*args, **kwargs)
-                stamps.setdefault(name, time.time())
+                stamp(name)
                 return result
 
             return stamped
@@ -136,14 +146,14 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
 
         def stamped_compose(self: Any) -> Any:
             yield from compose(self)
-            stamps.setdefault("screen_composed", time.time())
+            stamp("screen_composed")
 
         MainScreen.compose = stamped_compose  # type: ignore[method-assign]
         on_mount = MainScreen.on_mount
 
         def stamped_mount(self: Any) -> None:
             on_mount(self)
-            stamps.setdefault("screen_mounted", time.time())
+            stamp("screen_mounted")
 
         MainScreen.on_mount = stamped_mount  # type: ignore[method-assign]
         from pieces_tui.connection import Connection
@@ -163,7 +173,7 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
         ConversationList.render_line = counting  # type: ignore[method-assign]
         settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
         app = cli.create_app(url=URL, settings=settings, discover_hosts=False)
-        stamps["app_built"] = time.time()
+        stamp("app_built")
         listing = ConversationList
 
     if profile:
@@ -190,15 +200,19 @@ def child(kind: str, rows: int, t0: float, profile: bool) -> None:
     if profiler is not None:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("FIRST_FRAME_SORT", "cumulative")).print_stats(int(os.environ.get("FIRST_FRAME_TOP", "45")))
+        order = os.environ.get("FIRST_FRAME_SORT", "cumulative")
+        top = int(os.environ.get("FIRST_FRAME_TOP", "45"))
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(top)
     if listing is not None and painted:
         stamps["list_rendered"] = painted[0]
-        stamps["painted"] = next(t for t in frames if t >= painted[0])
+        at = next(k for k, t in enumerate(frames) if t >= painted[0])
     else:
-        stamps["painted"] = frames[0]
-    stamps["first_frame"] = frames[0]
+        at = 0
+    stamps["painted"], cpu["painted"] = frames[at], frame_cpu[at]
+    stamps["first_frame"], cpu["first_frame"] = frames[0], frame_cpu[0]
     durations["frames_before_painted"] = sum(1 for t in frames if t < stamps["painted"])
-    out = {name: stamp - t0 for name, stamp in stamps.items()}
+    out = {name: wall - t0 for name, wall in stamps.items()}
+    out |= {f"cpu_{name}": value for name, value in cpu.items()}
     out |= durations
     sys.stdout.write("RESULT " + json.dumps(out) + "\n")
 
@@ -261,6 +275,11 @@ def report(name: str, samples: list[dict[str, Any]]) -> None:
     print(f"  {name} ({len(samples)} runs; medians, seconds from spawn)")
     for key, label in PHASES:
         values = [s[key] for s in samples if key in s]
+        if values:
+            print(f"    {label:<32} {statistics.median(values):6.3f}")
+    print("    CPU time of the process (s), less sensitive to the load:")
+    for key, label in PHASES:
+        values = [s[f"cpu_{key}"] for s in samples if f"cpu_{key}" in s]
         if values:
             print(f"    {label:<32} {statistics.median(values):6.3f}")
     for key in DURATIONS:
