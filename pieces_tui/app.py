@@ -12,7 +12,7 @@ import logging
 import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -24,13 +24,18 @@ from textual.worker import Worker, WorkerState
 
 from pieces_tui.config import Settings, Timings
 from pieces_tui.connection import Connection, ConnectionLost, ServerNotice
-from pieces_tui.demo_runner import DemoServer
 from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
-from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
 from pieces_tui.screens.main import MainScreen
 from pieces_tui.timefmt import local_now, utc_now
 from pieces_tui.typeahead import KeysReady, Typeahead
+
+if TYPE_CHECKING:
+    from pieces_tui.demo_runner import DemoServer
+    from pieces_tui.screens.connect import ConnectChoice
+
+# The connect screen is imported when it is first needed: the first frame is the main screen
+# (tests/test_deferred_imports.py).
 
 
 class PiecesApp(App[None]):
@@ -134,6 +139,7 @@ class PiecesApp(App[None]):
     def on_ready(self) -> None:
         """The first frame is out: only now the connection loads httpx, websockets, pydantic."""
         self.connection.first_frame()
+        self.main_screen.after_first_frame()
 
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._settings.theme:
@@ -154,6 +160,8 @@ class PiecesApp(App[None]):
 
     @on(ConnectionLost)
     def _connection_lost(self, event: ConnectionLost) -> None:
+        from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
+
         problem = ConnectProblem(
             event.title,
             f"{event.reason} Trying again by itself…" if event.retrying else event.reason,
@@ -184,6 +192,8 @@ class PiecesApp(App[None]):
         if choice is None:
             return
         if choice.action == "demo":
+            from pieces_tui.demo_runner import DemoServer
+
             self.connection.retry(demo=self.connection.demo or DemoServer())
         elif choice.action == "url" and choice.url is not None:
             self.connection.retry(url=choice.url)

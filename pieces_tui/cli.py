@@ -95,9 +95,12 @@ def create_app(
     `list_cache=False` (`--no-cache`) neither paints the list from its snapshot nor saves one.
     """
     from pieces_tui.app import PiecesApp
-    from pieces_tui.demo_runner import DemoServer
 
-    demo_server = DemoServer(db, seed=seed) if demo else None
+    demo_server = None
+    if demo:
+        from pieces_tui.demo_runner import DemoServer
+
+        demo_server = DemoServer(db, seed=seed)
     return PiecesApp(
         url=url,
         demo=demo_server,

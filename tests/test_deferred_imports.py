@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pieces_tui.state.snapshot import HEAD
+
 # A bare `pieces-tui` (no --demo) never needs the embedded server; a first frame (list and an
 # empty detail pane) never needs the Markdown parser.
 DEFERRED = ("uvicorn", "starlette", "markdown_it")
@@ -64,7 +66,7 @@ NETWORK = ("httpx", "websockets", "pydantic", "msgspec", "pieces_tui.client.http
 
 FIRST_FRAME = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, os, sys
     from pathlib import Path
 
     from textual import events
@@ -78,7 +80,9 @@ FIRST_FRAME = textwrap.dedent(
     folder, watched = Path(sys.argv[1]), sys.argv[2:]
     url = "http://127.0.0.1:9"  # nothing listens: the app gets no further than trying
     now = utc_now()
-    rows = [ConversationSummary(f"c{k}", f"Saved {k}", now, now, 1, "COPILOT") for k in range(50)]
+    count = int(os.environ.get("FIRST_FRAME_ROWS", "50"))
+    rows = [ConversationSummary(f"c{k}", f"Saved {k}", now, now, 1, "COPILOT")
+            for k in range(count)]
     save_snapshot(url, rows, folder / "cache" / "pieces-tui" / "lists")
     # What the test reads back: the modules loaded when the first frame was out, and whether
     # that frame held the saved list.
@@ -155,3 +159,45 @@ def test_the_client_package_imports_neither_the_state_nor_textual() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+# What the first frame does not show is not imported for it either (issue 13, w4-start): the
+# dialogs, the connect and help screens, the palette's entries, the search panel (mounted after
+# that frame), the detail loader, the delete queue, and pygments (which a dialog's highlighter
+# pulls in). The snapshot is larger than its decoded head: the frame counts every row.
+NOT_SHOWN = (
+    "pieces_tui.screens.connect",
+    "pieces_tui.screens.new_conversation",
+    "pieces_tui.screens.rename",
+    "pieces_tui.screens.confirm_delete",
+    "pieces_tui.screens.favorites",
+    "pieces_tui.screens.help",
+    "pieces_tui.screens.main_commands",
+    "pieces_tui.screens.search_panel",
+    "pieces_tui.widgets.search_results",
+    "pieces_tui.screens.export",
+    "pieces_tui.detail_loader",
+    "pieces_tui.state.deletes",
+    "pygments",
+)
+
+
+@pytest.mark.timeout(120)
+def test_the_first_frame_imports_nothing_it_does_not_show(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "FIRST_FRAME_ROWS": str(HEAD + 100),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *NOT_SHOWN],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded, rows, _ = result.stdout.split()
+    assert loaded == "-", f"imported before the first frame: {loaded}"
+    assert rows == str(HEAD + 100)

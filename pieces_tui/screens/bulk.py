@@ -11,19 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pieces_tui.labels import UNTITLED
-from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
-from pieces_tui.screens.favorites import set_favorites
-from pieces_tui.state.deletes import (
-    DeleteProgress,
-    DeleteSummary,
-    PendingBatch,
-    PendingDeletes,
-)
 from pieces_tui.state.marks import Marks
 
 if TYPE_CHECKING:
     from pieces_tui.client import PiecesClient
     from pieces_tui.screens.main import MainScreen
+    from pieces_tui.state.deletes import (
+        DeleteProgress,
+        DeleteSummary,
+        PendingBatch,
+        PendingDeletes,
+    )
+
+# The dialog, the favorites' writes and the delete queue are imported where they are first used:
+# the first frame needs only the marks (tests/test_deferred_imports.py).
 
 PROGRESS_FROM = 20
 """Batches of at least this many rows report their progress in the status bar."""
@@ -87,6 +88,8 @@ class BulkActions:
         if len(ids) >= PROGRESS_FROM:
             screen.activity = f"starring {len(ids):,}…"
         try:
+            from pieces_tui.screens.favorites import set_favorites
+
             summary = await set_favorites(client, screen.store, ids)
         finally:
             screen.activity = ""
@@ -109,11 +112,15 @@ class BulkActions:
         for conversation_id in ids:
             summary = screen.store.get(conversation_id)
             names.append((summary.name if summary is not None else None) or UNTITLED)
+        from pieces_tui.screens.confirm_delete import ConfirmDeleteScreen
+
         dialog = ConfirmDeleteScreen(names, undo_seconds=self.undo_seconds)
         return ids if await screen.app.push_screen_wait(dialog) else []
 
     def _pending(self, client: PiecesClient) -> PendingDeletes:
         if self._deletes is None or self._deletes.client is not client:
+            from pieces_tui.state.deletes import PendingDeletes
+
             self._deletes = PendingDeletes(
                 client,
                 self.screen.store,

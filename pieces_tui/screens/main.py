@@ -27,16 +27,12 @@ from textual.worker import Worker
 
 from pieces_tui.client import NotFound, PiecesError
 from pieces_tui.connection import Connection, ConnectionChanged, LoadTrouble, StoreChanged
-from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.bulk import BulkActions
-from pieces_tui.screens.help import HelpScreen
 from pieces_tui.screens.layout_keys import LayoutScreen
-from pieces_tui.screens.main_commands import help_sections, main_commands
 from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.main_writes import WritesScreen
 from pieces_tui.screens.pane import Pane
-from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.typeahead import keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
@@ -143,7 +139,8 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
                     placeholder="/ filter by name", id="filter", on_text=self._filter_to
                 )
                 yield ConversationList(id="conversations", source=self.store, now=self._now)
-                yield SearchPanel(lambda: self.client, self.store.get, id="search")
+                # The search panel (hidden until `s`) goes here after the first frame:
+                # `after_first_frame`.
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
 
@@ -151,6 +148,10 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         keys_ready(self, self.conversation_list)  # keys typed while the app started go now
         self.conversation_list.show_marks(self.bulk.marks)
         self.detail.show_placeholder(LOADING)
+
+    def after_first_frame(self) -> None:
+        """The app painted its first frame: build what it did not show (the search panel)."""
+        self.run_worker(self.mount_search_panel(), exit_on_error=False)
 
     @property
     def client(self) -> PiecesClient | None:
@@ -203,8 +204,10 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             listing.rows_replaced()
         elif changes.ids:
             listing.rows_changed(changes.ids)
-            for conversation_id in changes.ids:
-                self.search_panel.refresh_result(conversation_id)
+            panel = self.search_panel_if_mounted
+            if panel is not None:
+                for conversation_id in changes.ids:
+                    panel.refresh_result(conversation_id)
         if changes.ids or changes.loaded:
             self._update_count()
         if changes.loaded and listing.highlighted_id is None:
@@ -309,6 +312,8 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         client = self.client
         if client is None or self.connection.from_snapshot:
             return
+        from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
+
         self.detail.show_loading(conversation_id)
         try:
             view = await load_detail(client, conversation_id)
@@ -354,6 +359,8 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         client = self.client
         if client is None:
             return
+        from pieces_tui.detail_loader import load_detail
+
         try:
             view = await load_detail(
                 client,
@@ -403,11 +410,19 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         if not self.connection.reload():
             self.notify("The list is already loaded and kept live.")
 
+    # The help screen and the palette's entries are imported when first asked for.
+
     def action_help(self) -> None:
+        from pieces_tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        from pieces_tui.screens.main_commands import help_sections
+
         return help_sections(self)
 
     def system_commands(self) -> Iterable[SystemCommand]:
+        from pieces_tui.screens.main_commands import main_commands
+
         return main_commands(self)

@@ -14,19 +14,18 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.getters import query_one
 from textual.screen import Screen
 
 from pieces_tui.client import PiecesError
-from pieces_tui.screens.search_panel import SearchPanel
 from pieces_tui.widgets.detail import ConversationDetail
-from pieces_tui.widgets.detail.highlight import query_words
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
     from textual.worker import Worker
 
     from pieces_tui.client import PiecesClient
     from pieces_tui.screens.bulk import BulkActions
+    from pieces_tui.screens.search_panel import SearchPanel
     from pieces_tui.state.store import ConversationStore
     from pieces_tui.widgets.conversation_list import ConversationList
 
@@ -42,7 +41,7 @@ class FindScreen(Screen[None]):
         Binding("F", "favorites_only", "Favorites", key_display="F"),
     ]
 
-    search_panel = query_one("#search", SearchPanel)
+    _search_mount: AwaitMount | None = None
     _matching: tuple[str, list[str], tuple[str, ...]] | None = None
     """The matching message ids of the result just opened and the query's words, until the pane
     shows it."""
@@ -57,14 +56,47 @@ class FindScreen(Screen[None]):
         def _cancel_settle(self) -> None: ...
         def _connected(self) -> PiecesClient | None: ...
         def _update_count(self) -> None: ...
+        @property
+        def client(self) -> PiecesClient | None: ...
         def action_toggle_favorite(self) -> Worker[None]: ...
         @property
         def pane_conversation_id(self) -> str | None: ...
 
+    # The search panel is not part of the first frame: it is mounted after it (or at `s`, if
+    # that comes first), and its module imported only then (tests/test_deferred_imports.py).
+
+    @property
+    def search_panel_if_mounted(self) -> SearchPanel | None:
+        for panel in self.query("#search"):
+            return panel  # type: ignore[return-value]
+        return None
+
+    @property
+    def search_panel(self) -> SearchPanel:
+        panel = self.search_panel_if_mounted
+        if panel is None:
+            raise LookupError("the search panel is not mounted yet")
+        return panel
+
+    async def mount_search_panel(self) -> SearchPanel:
+        """The search panel, mounted (hidden) below the list if it is not yet."""
+        panel = self.search_panel_if_mounted
+        if panel is None:
+            from pieces_tui.screens.search_panel import SearchPanel
+
+            panel = SearchPanel(lambda: self.client, self.store.get, id="search")
+            panel.display = False
+            # In the DOM at once (a second caller finds it), composed once awaited.
+            self._search_mount = self.query_one("#sidebar").mount(panel)
+        if self._search_mount is not None:
+            await self._search_mount
+        return panel
+
     @property
     def searching(self) -> bool:
         """Whether the sidebar shows the search panel instead of the list."""
-        return self.search_panel.display
+        panel = self.search_panel_if_mounted
+        return panel is not None and panel.display
 
     def _show_search(self, searching: bool) -> None:
         # Inline styles apply at once, so the field can take the focus (and the keys typed
@@ -73,9 +105,10 @@ class FindScreen(Screen[None]):
         self.conversation_list.display = not searching
         self.query_one("#filter").display = not searching
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
+        panel = await self.mount_search_panel()
         self._show_search(True)
-        self.search_panel.start()
+        panel.start()
 
     def search_back(self) -> None:
         """Escape in search mode: from the pane back to the results; from the panel back to the
@@ -96,8 +129,9 @@ class FindScreen(Screen[None]):
         if highlighted is not None and highlighted != self.pane_conversation_id:
             self._open(highlighted)
 
-    @on(SearchPanel.Opened)
-    def _search_opened(self, event: SearchPanel.Opened) -> None:
+    def on_search_panel_opened(self, event: SearchPanel.Opened) -> None:
+        """A result was chosen (`SearchPanel.Opened`; by its handler's name, so that this
+        module needs no import of the panel)."""
         self._cancel_settle()
         self._matching = None
         detail = self.detail
@@ -118,6 +152,8 @@ class FindScreen(Screen[None]):
         except PiecesError:
             return  # the pane says whether it was deleted; without matches n / N stay off
         ids = [hit.identifier for hit in hits]
+        from pieces_tui.widgets.detail.highlight import query_words
+
         self._matching = (conversation_id, ids, query_words(query))
         self._apply_matches()
 

@@ -16,9 +16,6 @@ from textual.screen import Screen
 
 from pieces_tui.client import NotFound
 from pieces_tui.labels import UNTITLED
-from pieces_tui.screens.favorites import toggle_favorite
-from pieces_tui.screens.new_conversation import NewConversation, NewConversationScreen
-from pieces_tui.screens.rename import RenameScreen
 from pieces_tui.state.problems import why
 from pieces_tui.typeahead import hold_keys
 from pieces_tui.widgets.conversation_list import ConversationList
@@ -28,6 +25,7 @@ if TYPE_CHECKING:
     from pieces_tui.client.models import Conversation
     from pieces_tui.config import Settings
     from pieces_tui.screens.bulk import BulkActions
+    from pieces_tui.screens.new_conversation import NewConversation
     from pieces_tui.screens.pane import Pane
     from pieces_tui.screens.search_panel import SearchPanel
     from pieces_tui.state.store import ConversationStore
@@ -67,7 +65,8 @@ class WritesScreen(Screen[None]):
 
     # -- new and rename ----------------------------------------------------------------------------
     # Dialogs are pushed at once, typed-ahead keys held for them; they send their own request (and
-    # stay open with the reason when it fails).
+    # stay open with the reason when it fails). Each is imported when first opened: the first
+    # frame needs none of them (tests/test_deferred_imports.py).
 
     def action_new_conversation(self) -> None:
         client = self._connected()
@@ -80,6 +79,8 @@ class WritesScreen(Screen[None]):
             else:
                 created = await client.create_conversation(name=request.name)
             self._created(created)
+
+        from pieces_tui.screens.new_conversation import NewConversationScreen
 
         hold_keys(self.app)
         self.app.push_screen(
@@ -121,6 +122,8 @@ class WritesScreen(Screen[None]):
                 return
             self.store.upsert(renamed)
             self.notify(f"Renamed to “{new_name}”.", title="Renamed")
+
+        from pieces_tui.screens.rename import RenameScreen
 
         hold_keys(self.app)
         self.app.push_screen(RenameScreen(name, rename))
@@ -189,6 +192,8 @@ class WritesScreen(Screen[None]):
         client = self._connected()
         if conversation_id is None or client is None:
             return
+        from pieces_tui.screens.favorites import toggle_favorite
+
         problem = await toggle_favorite(client, self.store, conversation_id)
         if problem is not None:
             self.notify(problem, severity="error", markup=False)

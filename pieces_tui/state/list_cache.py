@@ -3,7 +3,8 @@
 `ListCache` ties one `ConversationStore` to the snapshot files of `pieces_tui.state.snapshot`:
 
 - `paint(key)` fills the store from the snapshot saved for `key` (a Pieces OS address) and says
-  whether it did. The caller shows the list as not yet live until the server's list replaces it.
+  whether it did (its first rows decoded, the rest when first read: `ConversationStore.
+  apply_saved`). The caller shows the list as not yet live until the server's list replaces it.
 - `changed(key)` is called after every store change once the store holds the server's list: the
   save runs `quiet` seconds after the last change (bursts cost one write), on a worker thread,
   from an immutable copy of the rows (summaries are never mutated, so the copy is safe to read
@@ -25,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from pieces_tui.state.snapshot import load_snapshot, save_snapshot
+from pieces_tui.state.snapshot import open_snapshot, save_snapshot
 from pieces_tui.state.store import ConversationStore, ConversationSummary, StoreChange
 
 __all__ = ["ListCache"]
@@ -73,10 +74,10 @@ class ListCache:
         """Fill the store from the snapshot of `key`; False when there is none usable."""
         if self.folder is None:
             return False
-        rows = load_snapshot(key, self.folder)
-        if not rows:
+        saved = open_snapshot(key, self.folder)
+        if saved is None or not saved.count:
             return False
-        self.store.apply_summaries(rows)
+        self.store.apply_saved(saved)  # only its first rows decoded yet: all the first frame needs
         self._saved = (key, self._generation)
         return True
 

@@ -11,11 +11,16 @@ bug there fails the worker that wrote and is reported, instead of leaving a sile
 
 Ordering uses a sorted list of keys and `bisect`: finding a row is O(log n); inserting or removing
 one shifts the list (a memmove), which stays cheap at the tens of thousands of rows we expect.
+
+Filled from the list snapshot at start (`apply_saved`), the store holds its count and first rows
+only: the first frame reads nothing else, and the other rows are decoded the first time anything
+reads past them or writes (`_materialise`), typically when the server's list replaces them.
 No Textual here.
 """
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +30,9 @@ from pieces_tui.client.summary import ConversationSummary, SortKey
 
 if TYPE_CHECKING:
     from pieces_tui.client.models import Conversation
+    from pieces_tui.state.snapshot import SavedList
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ConversationStore", "ConversationSummary", "Held", "StoreChange", "StoreListener"]
 
@@ -74,17 +82,28 @@ class ConversationStore:
         self._full: dict[str, Conversation] = {}
         self._listeners: list[StoreListener] = []
         self._held: dict[str, Held] = {}
+        self._saved: SavedList | None = None
+        """A snapshot painted but not decoded beyond its head (see `apply_saved`)."""
+        self._head_at: dict[str, int] = {}
 
     # -- reading ----------------------------------------------------------------------------------
 
+    # While a snapshot is only partly decoded (`_saved`), the reads the first frame makes (the
+    # count, the first rows, their positions) are answered from its head; anything else decodes
+    # the rest first.
+
     def __len__(self) -> int:
-        return len(self._rows)
+        saved = self._saved
+        return len(self._rows) if saved is None else saved.count
 
     def __contains__(self, conversation_id: object) -> bool:
-        return conversation_id in self._by_id
+        if self._saved is not None and conversation_id not in self._head_at:
+            self._materialise()
+        return conversation_id in self._by_id or conversation_id in self._head_at
 
     def ordered(self) -> Sequence[ConversationSummary]:
         """All summaries, newest first (a copy: O(n))."""
+        self._materialise()
         return tuple(self._rows)
 
     def ordered_keys(self) -> Sequence[SortKey]:
@@ -92,9 +111,15 @@ class ConversationStore:
         return tuple(self._keys)
 
     def ids(self) -> list[str]:
+        self._materialise()
         return [row.id for row in self._rows]
 
     def get(self, conversation_id: str) -> ConversationSummary | None:
+        if self._saved is not None:
+            index = self._head_at.get(conversation_id)
+            if index is not None:
+                return self._saved.head[index]
+            self._materialise()
         return self._by_id.get(conversation_id)
 
     def conversation(self, conversation_id: str) -> Conversation | None:
@@ -104,20 +129,38 @@ class ConversationStore:
 
     def index_of(self, conversation_id: str) -> int | None:
         """Display position of the id, O(log n); None when absent."""
+        if self._saved is not None:
+            index = self._head_at.get(conversation_id)
+            if index is not None:
+                return index
+            self._materialise()
         summary = self._by_id.get(conversation_id)
         if summary is None:
             return None
         return bisect_left(self._keys, summary.sort_key)
 
     def at(self, index: int) -> ConversationSummary:
+        saved = self._saved
+        if saved is not None:
+            if 0 <= index < len(saved.head):
+                return saved.head[index]
+            self._materialise()
         return self._rows[index]
 
     def position_of(self, key: SortKey) -> int:
         """Where a row of this sort key is, or would go (how many rows sort before it)."""
+        saved = self._saved
+        if saved is not None:
+            if self._keys and key <= self._keys[-1]:  # the head's keys: the rest sort after
+                return bisect_left(self._keys, key)
+            self._materialise()
         return bisect_left(self._keys, key)
 
     def key_at(self, index: int) -> SortKey:
         """The sort key of the row at `index` (kept, not computed again)."""
+        saved = self._saved
+        if saved is not None and not 0 <= index < len(saved.head):
+            self._materialise()
         return self._keys[index]
 
     # -- listeners --------------------------------------------------------------------------------
@@ -138,6 +181,44 @@ class ConversationStore:
                 listener(change)
         return change
 
+    # -- the list snapshot ------------------------------------------------------------------------
+
+    def apply_saved(self, saved: SavedList) -> StoreChange:
+        """Fill an empty store from a list snapshot, decoding only its head now: the change
+        lists the head's ids as `added`; `len` counts every row from now on, and the rest are
+        decoded when first read (or at the next write), with no change of their own unless they
+        turn out unusable: then every row goes (`removed`: the head's ids) and it is logged.
+        Into a store that holds rows already, everything is decoded now (`SnapshotUnusable`
+        raised when it cannot be)."""
+        if self._rows or self._held or self._saved is not None:
+            return self.apply_summaries(saved.rows())
+        self._saved = saved
+        self._head_at = {row.id: index for index, row in enumerate(saved.head)}
+        self._rows = list(saved.head)
+        self._keys = [row.sort_key for row in saved.head]
+        return self._notify(StoreChange(added=tuple(self._head_at)))
+
+    def _materialise(self) -> None:
+        """Decode the rest of a snapshot painted from its head (a no-op otherwise)."""
+        saved = self._saved
+        if saved is None:
+            return
+        self._saved = None
+        head_ids = tuple(self._head_at)
+        self._head_at = {}
+        from pieces_tui.state.snapshot import SnapshotUnusable
+
+        try:
+            rows = saved.rows()
+        except SnapshotUnusable as error:
+            log.warning("list snapshot %s ignored: %s", saved.path, error)
+            self._rows, self._keys, self._by_id = [], [], {}
+            self._notify(StoreChange(removed=head_ids))
+            return
+        self._rows = rows
+        self._keys = [row.sort_key for row in rows]
+        self._by_id = {row.id: row for row in rows}
+
     # -- writing ----------------------------------------------------------------------------------
 
     def _insert(self, summary: ConversationSummary) -> int:
@@ -157,6 +238,7 @@ class ConversationStore:
 
     def upsert(self, conversation: Conversation) -> StoreChange:
         """Add or replace one conversation."""
+        self._materialise()
         summary = ConversationSummary.of(conversation)
         held = self._held.get(summary.id)
         if held is not None:
@@ -184,6 +266,7 @@ class ConversationStore:
 
     def remove(self, conversation_id: str) -> StoreChange:
         """Forget one conversation (no change when it is unknown; a held one is marked gone)."""
+        self._materialise()
         held = self._held.get(conversation_id)
         if held is not None:
             held.gone = True
@@ -210,6 +293,7 @@ class ConversationStore:
     def _replace(
         self, new_by_id: dict[str, ConversationSummary], new_full: dict[str, Conversation]
     ) -> StoreChange:
+        self._materialise()
         for cid, held in self._held.items():
             summary = new_by_id.pop(cid, None)
             if summary is None:
@@ -267,6 +351,7 @@ class ConversationStore:
 
         Known ids missing from it are removed (one change); returns the ids not known yet (to
         fetch), in the given order."""
+        self._materialise()
         present = list(dict.fromkeys(ids))
         present_set = set(present)
         for cid, held in self._held.items():
@@ -291,6 +376,7 @@ class ConversationStore:
         While an id is held, writes for it (`upsert`, bulk loads, `remove`) update its `Held`
         record instead of the view: the synchronizer cannot bring back a row whose delete is
         pending, and a row deleted elsewhere meanwhile is known to be gone."""
+        self._materialise()
         taken = [self._by_id[cid] for cid in dict.fromkeys(ids) if cid in self._by_id]
         if not taken:
             return StoreChange()
@@ -314,6 +400,7 @@ class ConversationStore:
     def release(self, ids: Iterable[str]) -> StoreChange:
         """Put held rows back in view (their latest summary: where the sort key puts them, which
         is where they were unless another client changed them). Rows gone meanwhile are dropped."""
+        self._materialise()
         back: list[Held] = []
         for cid in dict.fromkeys(ids):
             held = self._held.pop(cid, None)

@@ -26,8 +26,6 @@ from pieces_tui.sanitize import clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
 from pieces_tui.widgets.detail.blocks import MessageBlock, settled
-from pieces_tui.widgets.detail.code_picker import CodePicker
-from pieces_tui.widgets.detail.copying import code_blocks, copied_note, message_source, too_big
 from pieces_tui.widgets.detail.cursor import CursorMessages
 from pieces_tui.widgets.detail.highlight import MatchHighlighter
 from pieces_tui.widgets.detail.matches import MatchCursor
@@ -350,14 +348,22 @@ class ConversationDetail(CursorMessages, can_focus=True):
             self.notify(text, severity="warning")
         return message
 
+    # What is copied (copying.py) and the picker are imported at the first `y` or `c`: the first
+    # frame needs neither (tests/test_deferred_imports.py).
+
     def action_copy_message(self) -> None:
         """`y`: the message under the cursor, as its Markdown source."""
+        from pieces_tui.widgets.detail.copying import message_source
+
         message = self._copy_target()
         if message is not None:
             self._copy(message_source(message.text), "The message")
 
     def action_copy_code(self) -> None:
         """`c`: its code block; with several, a picker (1-9, enter) says which."""
+        from pieces_tui.widgets.detail.code_picker import CodePicker
+        from pieces_tui.widgets.detail.copying import code_blocks
+
         message = self._copy_target()
         if message is None:
             return
@@ -376,6 +382,8 @@ class ConversationDetail(CursorMessages, can_focus=True):
             self.app.push_screen(CodePicker([block.label for block in blocks]), picked)
 
     def _copy(self, text: str, what: str) -> None:
+        from pieces_tui.widgets.detail.copying import copied_note, too_big
+
         refusal = too_big(text)
         if refusal is not None:
             self.notify(refusal, severity="error")
