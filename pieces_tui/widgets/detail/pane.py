@@ -206,6 +206,11 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
     # -- one loading look ------------------------------------------------------------------------
 
+    def get_loading_widget(self) -> Widget:
+        from pieces_tui.widgets.detail.loading import DotsIndicator
+
+        return DotsIndicator()
+
     def _paused(self) -> bool:
         return bool(self.loading) and not self._revealing
 
