@@ -201,7 +201,9 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.anchor(False)
         self._reset_window(0)
         self.scroll_home(animate=False)
-        self._load("after")
+        self._open_window()
+        # Nothing to fill in (no summary, no messages): nothing would check again.
+        self.call_after_refresh(self._reveal_when_ready)
         self.post_message(self.Shown(view.id))
 
     # -- one loading look ------------------------------------------------------------------------
@@ -220,17 +222,17 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
     def _reveal_when_ready(self) -> None:
         """Lift the loading indicator once what the first screen shows is built: the summary's
-        and the mounted messages' Markdown is in, and the messages fill the pane or there are
-        no more at hand (the rest is being fetched, or there is none)."""
+        and the first batch of messages' Markdown is in (the first batch is a screenful or
+        more; the rest is mounted after the first frame, as the reader nears the end).
+
+        Checked when a Markdown is filled in, not after a layout: Textual does not lay out the
+        children of a widget under its loading indicator (the indicator takes its place in the
+        compositor), so no size is known, and no layout comes, until the indicator is off.
+        Waiting for one held every opening to `REVEAL_LIMIT`."""
         if not self._revealing:
             return
         annotations = self.query_one("#detail-annotations", Vertical)
-        if not settled(self._mounted_blocks()) or not settled(list(annotations.children)):
-            return
-        window = self.window
-        full = self.virtual_size.height >= self.size.height
-        more = window.below > 0 and "after" not in window.fetching and "after" not in window.failed
-        if full or not more:
+        if settled(self._mounted_blocks()) and settled(list(annotations.children)):
             self._reveal(self.conversation_id)
 
     def _reveal(self, conversation_id: str | None) -> None:
@@ -321,6 +323,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
             node = node.parent
         if node is not None and node.message.id in self.matches:
             self._highlight(node)
+        self._reveal_when_ready()
 
     def _to_match(self, message_id: str | None) -> None:
         if message_id is not None:
