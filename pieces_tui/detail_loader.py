@@ -46,12 +46,24 @@ async def load_detail(
     *,
     known: Collection[str] = (),
     conversation: Conversation | None = None,
+    message_count: int | None = None,
 ) -> ConversationView:
     """Everything the pane shows first of one conversation, fetched concurrently.
 
     `known`: the message ids the pane already has (a refresh then fetches only the last new
     ones of a long conversation). `conversation`: the model, when it was just fetched (the
-    store's copy after a stream event); otherwise it is asked for."""
+    store's copy after a stream event); otherwise it is asked for. `message_count`: how many
+    messages the list says it has; when that is few enough to come whole, they are asked for
+    together with the conversation rather than after it (one round trip less)."""
+    if conversation is None and message_count is not None and message_count <= BULK_MESSAGES:
+        conversation, messages = await asyncio.gather(
+            client.conversation(conversation_id), client.messages(conversation_id)
+        )
+        ids = conversation.message_ids()
+        annotations, (assets, websites) = await asyncio.gather(
+            client.annotations(conversation.annotation_ids), _linked(client, conversation)
+        )
+        return conversation_view(conversation, messages, annotations, assets, websites, ids)
     if conversation is None:
         conversation = await client.conversation(conversation_id)
     ids = conversation.message_ids()
