@@ -148,7 +148,8 @@ def report(result: dict[str, Any]) -> str:
 
 def summary(runs: dict[str, list[dict[str, Any]]]) -> str:
     """Per tree and conversation: the median over every open of every round, of each point."""
-    lines = ["| tree | conversation | open | fetched | shown | texts | revealed | painted | loads |"]
+    head = "| tree | conversation | open | fetched | shown | texts | revealed | painted | loads |"
+    lines = [head]
     lines.append("|---|---|--:|--:|--:|--:|--:|--:|---|")
     for tree, results in runs.items():
         if not results:

@@ -55,20 +55,17 @@ async def load_detail(
     store's copy after a stream event); otherwise it is asked for. `message_count`: how many
     messages the list says it has; when that is few enough to come whole, they are asked for
     together with the conversation rather than after it (one round trip less)."""
+    bulk: list[ConversationMessage] | None = None
     if conversation is None and message_count is not None and message_count <= BULK_MESSAGES:
-        conversation, messages = await asyncio.gather(
+        fetched, bulk = await asyncio.gather(
             client.conversation(conversation_id), client.messages(conversation_id)
         )
-        ids = conversation.message_ids()
-        annotations, (assets, websites) = await asyncio.gather(
-            client.annotations(conversation.annotation_ids), _linked(client, conversation)
-        )
-        return conversation_view(conversation, messages, annotations, assets, websites, ids)
-    if conversation is None:
+        conversation = fetched
+    elif conversation is None:
         conversation = await client.conversation(conversation_id)
     ids = conversation.message_ids()
     messages, annotations, (assets, websites) = await asyncio.gather(
-        _first_messages(client, conversation_id, ids, known),
+        _first_messages(client, conversation_id, ids, known, bulk),
         client.annotations(conversation.annotation_ids),
         _linked(client, conversation),
     )
@@ -86,8 +83,14 @@ def message_fetcher(client: PiecesClient) -> MessageFetcher:
 
 
 async def _first_messages(
-    client: PiecesClient, conversation_id: str, ids: Sequence[str], known: Collection[str]
+    client: PiecesClient,
+    conversation_id: str,
+    ids: Sequence[str],
+    known: Collection[str],
+    bulk: list[ConversationMessage] | None = None,
 ) -> list[ConversationMessage]:
+    if bulk is not None:  # already asked for, with the conversation
+        return bulk
     if len(ids) <= BULK_MESSAGES:
         return await client.messages(conversation_id)
     if known:

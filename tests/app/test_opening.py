@@ -121,7 +121,7 @@ async def test_an_opening_mounts_a_screenful_first_then_the_rest_of_its_batch(
         reveals = watch_reveals(app)
         await open_conversation(app, pilot, "conversation-rich")
         detail = app.main_screen.detail
-        [(shown, first)] = [entry for entry in reveals if entry[0] == "conversation-rich"]
+        [(_, first)] = [entry for entry in reveals if entry[0] == "conversation-rich"]
         assert 1 <= len(first) < MESSAGE_BATCH
         assert first == [f"rich-{k:06d}" for k in range(len(first))]
         await wait_until(pilot, lambda: len(message_blocks(detail)) >= MESSAGE_BATCH, 60)
