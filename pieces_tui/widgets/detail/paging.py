@@ -403,17 +403,29 @@ class PagedMessages(VerticalScroll):
             if block.message.id == message_id:
                 self.scroll_to_widget(block, top=top, animate=False, immediate=True)
                 return
+        if self._rest_of_first:
+            # The first batch is not all mounted yet (`_open_window`): it is now, and a message
+            # in it is scrolled to after the next layout, as if it had been there all along.
+            rest, self._rest_of_first = self._rest_of_first, 0
+            self._load("after", rest)
+            if any(block.message.id == message_id for block in self._mounted_blocks()):
+                self._jump_pending = message_id
+                return
         # Not mounted: a window that starts at it, fetched if need be, at the top.
         self._reset_window(self.window.ids.index(message_id))
         self._jump_pending = message_id
         self._load("after")
 
     def _finish_jump(self) -> None:
-        """After a layout: scroll to the message a jump mounted, once it is there."""
-        if self._jump_pending is None:
+        """After a layout: scroll to the message a jump mounted, once it is there and it and
+        the blocks above it have their Markdown in (their heights say where it is); not under
+        the loading indicator, where nothing is laid out."""
+        if self._jump_pending is None or self.loading:
             return
-        for block in self._mounted_blocks():
+        blocks = self._mounted_blocks()
+        for index, block in enumerate(blocks):
             if block.message.id == self._jump_pending:
-                self._jump_pending = None
-                self.scroll_to_widget(block, top=True, animate=False, immediate=True)
+                if settled(blocks[: index + 1]):
+                    self._jump_pending = None
+                    self.scroll_to_widget(block, top=True, animate=False, immediate=True)
                 return

@@ -72,7 +72,9 @@ class ConversationDetail(CursorMessages, can_focus=True):
     ]
 
     class Shown(Message):
-        """`show_conversation` put this conversation in the pane (its message ids are known)."""
+        """`show_conversation` put this conversation in the pane (its message ids are known);
+        posted again when its loading indicator comes off (what waits for the pane to be
+        built, search matches, looks again then)."""
 
         def __init__(self, conversation_id: str) -> None:
             super().__init__()
@@ -239,6 +241,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         if self._revealing and conversation_id == self.conversation_id:
             self._revealing = False
             self.loading = False
+            self.post_message(self.Shown(conversation_id))
 
     def update_messages(self, view: ConversationView) -> None:
         """The open conversation changed. New messages are mounted below the window when it
