@@ -238,7 +238,11 @@ class ConversationDetail(CursorMessages, can_focus=True):
             self._reveal(self.conversation_id)
 
     def _reveal(self, conversation_id: str | None) -> None:
-        if self._revealing and conversation_id == self.conversation_id:
+        if (
+            self._revealing
+            and conversation_id is not None
+            and conversation_id == self.conversation_id
+        ):
             self._revealing = False
             self.loading = False
             self.post_message(self.Shown(conversation_id))
