@@ -208,10 +208,11 @@ async def test_a_jump_into_the_first_batch_before_it_is_all_mounted_stays_in_it(
         detail.show_conversation(tall_view(30))
         assert len(mounted_ids(app)) < 6
         detail.set_matches(["m000005"])
-        await wait_until(pilot, lambda: not detail.loading, what="revealed")
+        await wait_until(pilot, lambda: not detail.loading, 60, what="revealed")
         await wait_until(
             pilot,
             lambda: "m000005" in [block.message.id for block in detail.on_screen()],
+            60,
             what="the sixth message on screen",
         )
         assert detail.window.lo == 0
