@@ -46,17 +46,26 @@ async def load_detail(
     *,
     known: Collection[str] = (),
     conversation: Conversation | None = None,
+    message_count: int | None = None,
 ) -> ConversationView:
     """Everything the pane shows first of one conversation, fetched concurrently.
 
     `known`: the message ids the pane already has (a refresh then fetches only the last new
     ones of a long conversation). `conversation`: the model, when it was just fetched (the
-    store's copy after a stream event); otherwise it is asked for."""
-    if conversation is None:
+    store's copy after a stream event); otherwise it is asked for. `message_count`: how many
+    messages the list says it has; when that is few enough to come whole, they are asked for
+    together with the conversation rather than after it (one round trip less)."""
+    bulk: list[ConversationMessage] | None = None
+    if conversation is None and message_count is not None and message_count <= BULK_MESSAGES:
+        fetched, bulk = await asyncio.gather(
+            client.conversation(conversation_id), client.messages(conversation_id)
+        )
+        conversation = fetched
+    elif conversation is None:
         conversation = await client.conversation(conversation_id)
     ids = conversation.message_ids()
     messages, annotations, (assets, websites) = await asyncio.gather(
-        _first_messages(client, conversation_id, ids, known),
+        _first_messages(client, conversation_id, ids, known, bulk),
         client.annotations(conversation.annotation_ids),
         _linked(client, conversation),
     )
@@ -74,8 +83,14 @@ def message_fetcher(client: PiecesClient) -> MessageFetcher:
 
 
 async def _first_messages(
-    client: PiecesClient, conversation_id: str, ids: Sequence[str], known: Collection[str]
+    client: PiecesClient,
+    conversation_id: str,
+    ids: Sequence[str],
+    known: Collection[str],
+    bulk: list[ConversationMessage] | None = None,
 ) -> list[ConversationMessage]:
+    if bulk is not None:  # already asked for, with the conversation
+        return bulk
     if len(ids) <= BULK_MESSAGES:
         return await client.messages(conversation_id)
     if known:

@@ -315,8 +315,11 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         from pieces_tui.detail_loader import failure_text, load_detail, message_fetcher
 
         self.detail.show_loading(conversation_id)
+        row = self.store.get(conversation_id)
         try:
-            view = await load_detail(client, conversation_id)
+            view = await load_detail(
+                client, conversation_id, message_count=row.message_count if row else None
+            )
         except NotFound:
             # Deleted meanwhile; the list's own update moves the highlight on.
             self.detail.show_error(conversation_id, "This conversation was deleted.")

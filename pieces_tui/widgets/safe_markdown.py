@@ -126,6 +126,15 @@ class SafeMarkdown(Markdown):
             parser_factory=safe_parser,
             open_links=False,
         )
+        self.filled = False
+        """Its text is parsed and its blocks mounted (a text may have no block at all: a
+        link reference definition alone, say, so its children do not tell)."""
+
+    @on(Markdown.TableOfContentsUpdated)
+    def _filled(self, event: Markdown.TableOfContentsUpdated) -> None:
+        # Posted by `Markdown.update` once the blocks are mounted; it bubbles on to the pane.
+        if event.markdown is self:
+            self.filled = True
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:

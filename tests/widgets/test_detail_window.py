@@ -184,3 +184,37 @@ async def test_a_short_conversation_needs_no_fetcher() -> None:
         await pilot.press("G")
         await wait_until(pilot, lambda: len(mounted_ids(app)) == 40)
         assert not line(app, "later").display and not line(app, "earlier").display
+
+
+def tall_view(count: int) -> ConversationView:
+    """Messages of 20 lines each: a screen of 30 rows shows two of them."""
+    tall = [
+        MessageView(id=f"m{k:06d}", role="USER", text=f"Message {k}\n\n" + "line\n\n" * 10)
+        for k in range(count)
+    ]
+    return ConversationView(
+        id="c1", name="Tall", type="COPILOT", created=NOW, updated=NOW, messages=tall
+    )
+
+
+async def test_a_jump_into_the_first_batch_before_it_is_all_mounted_stays_in_it() -> None:
+    """An opening mounts a screenful first (two of these messages) and the rest of its batch
+    after the first frame: a jump (a search match) to the sixth message meanwhile mounts the
+    rest and scrolls to it, in the same window, as when all twelve were mounted at once."""
+    app = PaneApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = pane(app)
+        detail.show_loading("c1")
+        detail.show_conversation(tall_view(30))
+        assert len(mounted_ids(app)) < 6
+        detail.set_matches(["m000005"])
+        await wait_until(pilot, lambda: not detail.loading, 60, what="revealed")
+        await wait_until(
+            pilot,
+            lambda: "m000005" in [block.message.id for block in detail.on_screen()],
+            60,
+            what="the sixth message on screen",
+        )
+        assert detail.window.lo == 0
+        assert mounted_ids(app)[:12] == [f"m{k:06d}" for k in range(12)]
+        assert not line(app, "earlier").display

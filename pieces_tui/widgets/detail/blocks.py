@@ -55,16 +55,18 @@ def markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
 
 
 def settled(blocks: Sequence[Widget]) -> bool:
-    """True when every block's Markdown has been parsed and mounted (so its height is known):
-    message blocks, or the pane's annotation sections."""
-    from textual.widgets import Markdown
+    """True when every block's Markdown has been parsed and mounted (so its height is known
+    once it is laid out): message blocks, or the pane's annotation sections. A message block
+    not composed yet has no Markdown: it is not settled."""
+    if not blocks:
+        return True  # (without importing Markdown, which the first frame does without)
+    from pieces_tui.widgets.safe_markdown import SafeMarkdown
 
-    return all(
-        bool(markdown.children)
-        for block in blocks
-        for markdown in block.children
-        if isinstance(markdown, Markdown)
-    )
+    for block in blocks:
+        markdowns = [child for child in block.children if isinstance(child, SafeMarkdown)]
+        if not markdowns or not all(markdown.filled for markdown in markdowns):
+            return False
+    return True
 
 
 def message_blocks(widget: Widget) -> list[MessageBlock]:

@@ -13,13 +13,20 @@ from collections.abc import Sequence
 from textual import on
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pieces_tui.sanitize import clean_line
 from pieces_tui.widgets.detail.blocks import MessageBlock, settled
 from pieces_tui.widgets.detail.views import MessageFetcher
-from pieces_tui.widgets.detail.window import MAX_MOUNTED, MESSAGE_BATCH, End, MessageWindow
+from pieces_tui.widgets.detail.window import (
+    MAX_MOUNTED,
+    MESSAGE_BATCH,
+    End,
+    MessageWindow,
+    screenful,
+)
 
 __all__ = ["PagedMessages"]
 
@@ -40,6 +47,10 @@ class PagedMessages(VerticalScroll):
         self._held: tuple[Widget, int] | None = None
         self._relayout_pending = False
         self._jump_pending: str | None = None
+        self._rest_of_first = 0
+        """How many more of the first batch `_open_window` leaves for after the first frame."""
+        self._last_view = Size(0, 0)
+        """The scroll view's size when last laid out (none is known under the loading indicator)."""
 
     def _decorate(self, block: MessageBlock) -> None:
         """A block is about to be mounted: the subclass sets its classes (match, cursor)."""
@@ -64,6 +75,7 @@ class PagedMessages(VerticalScroll):
     def _reset_window(self, start: int) -> None:
         """Unmount every message; the (empty) window starts at `start`."""
         self._held = None
+        self._rest_of_first = 0
         self.workers.cancel_group(self, "detail-pages")
         self.window.start_at(start)
         messages = self.query_one("#detail-messages", Vertical)
@@ -74,13 +86,41 @@ class PagedMessages(VerticalScroll):
             messages.mount(Static(Content("No messages yet."), classes="empty-messages"))
         self._update_edges()
 
-    def _load(self, where: End) -> None:
-        """Mount the next messages above ("before") or below ("after") the window, fetching the
-        ones not at hand first."""
+    def _open_window(self) -> None:
+        """Mount the first messages of a window that starts empty: at once only those that fill
+        the screen, the rest of the first batch after the first frame (`_after_layout`).
+
+        Each message costs its Markdown's parse, its widgets' styles and every layout before
+        that frame (a message with a code block, a list and a table is some thirty widgets),
+        and a screenful is often two or three messages. How many fill it is estimated from
+        their text: the pane cannot measure them, since Textual lays nothing out under the
+        loading indicator that covers an opening."""
+        window = self.window
+        at_hand = window.at_hand("after", window.next_batch("after"))
+        if not at_hand:
+            self._load("after")
+            return
+        width, height = self._view_size()
+        first = screenful([window.cache[i] for i in at_hand], width - 2, height)
+        self._load("after", first)
+        self._rest_of_first = MESSAGE_BATCH - first
+
+    def _view_size(self) -> tuple[int, int]:
+        """The scroll view's size now, or when last known (under the loading indicator), or
+        the terminal's (too big errs on mounting more)."""
+        size = self.scrollable_content_region.size
+        if size.width > 0 and size.height > 0:
+            self._last_view = size
+        view = self._last_view or self.app.size
+        return view.width, view.height
+
+    def _load(self, where: End, size: int = MESSAGE_BATCH) -> None:
+        """Mount the next `size` messages above ("before") or below ("after") the window,
+        fetching the ones not at hand first."""
         window = self.window
         if where in window.fetching:
             return
-        batch = window.next_batch(where)
+        batch = window.next_batch(where, size)
         if not batch:
             return
         # Mount what is at hand next to the window first; fetch only when nothing is.
@@ -204,8 +244,12 @@ class PagedMessages(VerticalScroll):
 
     def _after_layout(self) -> None:
         self._relayout_pending = False
+        self._view_size()  # remembered for the next opening
         self._finish_jump()
         self._restore()
+        if self._rest_of_first and not self.loading:
+            rest, self._rest_of_first = self._rest_of_first, 0
+            self._load("after", rest)
         self._check_edges()
         self._view_moved()
 
@@ -359,17 +403,29 @@ class PagedMessages(VerticalScroll):
             if block.message.id == message_id:
                 self.scroll_to_widget(block, top=top, animate=False, immediate=True)
                 return
+        if self._rest_of_first:
+            # The first batch is not all mounted yet (`_open_window`): it is now, and a message
+            # in it is scrolled to after the next layout, as if it had been there all along.
+            rest, self._rest_of_first = self._rest_of_first, 0
+            self._load("after", rest)
+            if any(block.message.id == message_id for block in self._mounted_blocks()):
+                self._jump_pending = message_id
+                return
         # Not mounted: a window that starts at it, fetched if need be, at the top.
         self._reset_window(self.window.ids.index(message_id))
         self._jump_pending = message_id
         self._load("after")
 
     def _finish_jump(self) -> None:
-        """After a layout: scroll to the message a jump mounted, once it is there."""
-        if self._jump_pending is None:
+        """After a layout: scroll to the message a jump mounted, once it is there and it and
+        the blocks above it have their Markdown in (their heights say where it is); not under
+        the loading indicator, where nothing is laid out."""
+        if self._jump_pending is None or self.loading:
             return
-        for block in self._mounted_blocks():
+        blocks = self._mounted_blocks()
+        for index, block in enumerate(blocks):
             if block.message.id == self._jump_pending:
-                self._jump_pending = None
-                self.scroll_to_widget(block, top=True, animate=False, immediate=True)
+                if settled(blocks[: index + 1]):
+                    self._jump_pending = None
+                    self.scroll_to_widget(block, top=True, animate=False, immediate=True)
                 return

@@ -70,7 +70,9 @@ class ConversationDetail(CursorMessages, can_focus=True):
     ]
 
     class Shown(Message):
-        """`show_conversation` put this conversation in the pane (its message ids are known)."""
+        """`show_conversation` put this conversation in the pane (its message ids are known);
+        posted again when its loading indicator comes off (what waits for the pane to be
+        built, search matches, looks again then)."""
 
         def __init__(self, conversation_id: str) -> None:
             super().__init__()
@@ -199,10 +201,17 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.anchor(False)
         self._reset_window(0)
         self.scroll_home(animate=False)
-        self._load("after")
+        self._open_window()
+        # Nothing to fill in (no summary, no messages): nothing would check again.
+        self.call_after_refresh(self._reveal_when_ready)
         self.post_message(self.Shown(view.id))
 
     # -- one loading look ------------------------------------------------------------------------
+
+    def get_loading_widget(self) -> Widget:
+        from pieces_tui.widgets.detail.loading import DotsIndicator
+
+        return DotsIndicator()
 
     def _paused(self) -> bool:
         return bool(self.loading) and not self._revealing
@@ -213,23 +222,28 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
     def _reveal_when_ready(self) -> None:
         """Lift the loading indicator once what the first screen shows is built: the summary's
-        and the mounted messages' Markdown is in, and the messages fill the pane or there are
-        no more at hand (the rest is being fetched, or there is none)."""
+        and the first batch of messages' Markdown is in (the first batch is a screenful or
+        more; the rest is mounted after the first frame, as the reader nears the end).
+
+        Checked when a Markdown is filled in, not after a layout: Textual does not lay out the
+        children of a widget under its loading indicator (the indicator takes its place in the
+        compositor), so no size is known, and no layout comes, until the indicator is off.
+        Waiting for one held every opening to `REVEAL_LIMIT`."""
         if not self._revealing:
             return
         annotations = self.query_one("#detail-annotations", Vertical)
-        if not settled(self._mounted_blocks()) or not settled(list(annotations.children)):
-            return
-        window = self.window
-        full = self.virtual_size.height >= self.size.height
-        more = window.below > 0 and "after" not in window.fetching and "after" not in window.failed
-        if full or not more:
+        if settled(self._mounted_blocks()) and settled(list(annotations.children)):
             self._reveal(self.conversation_id)
 
     def _reveal(self, conversation_id: str | None) -> None:
-        if self._revealing and conversation_id == self.conversation_id:
+        if (
+            self._revealing
+            and conversation_id is not None
+            and conversation_id == self.conversation_id
+        ):
             self._revealing = False
             self.loading = False
+            self.post_message(self.Shown(conversation_id))
 
     def update_messages(self, view: ConversationView) -> None:
         """The open conversation changed. New messages are mounted below the window when it
@@ -314,6 +328,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
             node = node.parent
         if node is not None and node.message.id in self.matches:
             self._highlight(node)
+        self._reveal_when_ready()
 
     def _to_match(self, message_id: str | None) -> None:
         if message_id is not None:

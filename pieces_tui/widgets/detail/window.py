@@ -13,7 +13,16 @@ from typing import Literal
 
 from pieces_tui.widgets.detail.views import MessageView
 
-__all__ = ["FETCH_BATCH", "MAX_CACHED", "MAX_MOUNTED", "MESSAGE_BATCH", "End", "MessageWindow"]
+__all__ = [
+    "FETCH_BATCH",
+    "MAX_CACHED",
+    "MAX_MOUNTED",
+    "MESSAGE_BATCH",
+    "End",
+    "MessageWindow",
+    "estimated_rows",
+    "screenful",
+]
 
 # How many messages are mounted at a time: enough for a screenful and then some; more are mounted
 # as the reader nears an edge of what is mounted, so a 2,000-message conversation opens as fast as
@@ -105,11 +114,11 @@ class MessageWindow:
     def is_cached(self, ids: Iterable[str]) -> bool:
         return all(i in self.cache for i in ids)
 
-    def next_batch(self, where: End) -> list[str]:
-        """The next `MESSAGE_BATCH` ids beyond that end of the window (in conversation order)."""
+    def next_batch(self, where: End, size: int = MESSAGE_BATCH) -> list[str]:
+        """The next `size` ids beyond that end of the window (in conversation order)."""
         if where == "after":
-            return self.ids[self.hi : self.hi + MESSAGE_BATCH]
-        return self.ids[max(0, self.lo - MESSAGE_BATCH) : self.lo]
+            return self.ids[self.hi : self.hi + size]
+        return self.ids[max(0, self.lo - size) : self.lo]
 
     def at_hand(self, where: End, batch: Sequence[str]) -> list[str]:
         """The ids of `batch` next to the window that are fetched already (in order)."""
@@ -165,3 +174,47 @@ class MessageWindow:
         one is at hand, a fetch batch otherwise."""
         at_hand = bool(self.ids) and self.ids[-1] in self.cache
         return max(0, len(self.ids) - (MESSAGE_BATCH if at_hand else FETCH_BATCH))
+
+
+# -- the first screenful ---------------------------------------------------------------------------
+
+_FENCES = ("```", "~~~")
+
+
+def estimated_rows(text: str, width: int, enough: int) -> int:
+    """A low estimate of the rows a message takes in the pane at `width` columns, counted up to
+    `enough`: its margin and role line, then each line of its text wrapped at `width` (a line of
+    code counts one row: a code block scrolls sideways rather than wrap). Markdown shows most
+    lines about as wide as their source; what it shows wider or taller (tables, headings with
+    their margins) only makes the estimate lower, and a link, shown shorter than its source,
+    is the one thing it overestimates."""
+    width = max(1, width)
+    rows = 2
+    in_code = False
+    # Past this many characters there are `enough` rows whatever they are, unless they are
+    # long lines of code: cutting there only lowers the estimate (and keeps a 5 MB text cheap).
+    for line in text[: (width + 1) * enough].splitlines():
+        if rows >= enough:
+            break
+        stripped = line.lstrip()
+        if stripped.startswith(_FENCES):
+            in_code = not in_code
+            rows += 1
+        elif in_code:
+            rows += 1
+        else:
+            rows += max(1, -(-len(line) // width))
+    return rows
+
+
+def screenful(messages: Sequence[MessageView], width: int, height: int) -> int:
+    """How many of `messages` (the first of a window, in order) fill `height` rows at `width`
+    columns by `estimated_rows`: what an opening mounts before its first frame, between 1
+    and `MESSAGE_BATCH`. The header above the messages is not counted, which leaves a margin
+    for a low estimate."""
+    rows = 0
+    for count, message in enumerate(messages[:MESSAGE_BATCH], start=1):
+        rows += estimated_rows(message.text, width, height - rows)
+        if rows >= height:
+            return count
+    return max(1, min(len(messages), MESSAGE_BATCH))
