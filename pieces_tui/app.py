@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import App, SystemCommand
+from textual.driver import Driver
 from textual.logging import TextualHandler
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -131,6 +132,23 @@ class PiecesApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.main_screen)
         self.connection.start(self.main_screen)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's own, except on a Linux/macOS terminal: the same driver, told what to do
+        when the terminal goes away (`pieces_tui.terminal`)."""
+        chosen = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if chosen is LinuxDriver:
+            from pieces_tui.terminal import TerminalDriver
+
+            return TerminalDriver
+        return chosen
+
+    def terminal_gone(self) -> None:
+        """The terminal stopped taking writes (closed): quit as `q` does, unseen."""
+        logging.getLogger("pieces_tui").info("the terminal went away: quitting")
+        self.call_next(self.action_quit)
 
     def _signalled(self, number: int) -> None:
         logging.getLogger("pieces_tui").info("%s: quitting", signal.Signals(number).name)

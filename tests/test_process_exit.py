@@ -56,11 +56,18 @@ class Terminal:
     def type(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
+    def hang_up(self) -> None:
+        """The terminal goes away (its window closed, its tmux pane killed): the app's next
+        writes fail."""
+        os.close(self.master)
+        self.master = -1
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(WITHIN)
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
 
 
 def wait_for(condition, what: str) -> None:
@@ -81,6 +88,23 @@ def test_a_signal_removes_the_demo_folder(tmp_path: Path, number: int) -> None:
         wait_for(lambda: list(temp.glob("pieces-tui-demo-*/demo.db")), "the demo database")
         wait_for(lambda: b"conversations" in terminal.seen, "the status bar's count")
         terminal.proc.send_signal(number)
+        terminal.proc.wait(WITHIN)
+        assert not list(temp.glob("pieces-tui-demo-*")), list(temp.iterdir())
+    finally:
+        terminal.close()
+
+
+def test_the_terminal_going_away_ends_the_app(tmp_path: Path) -> None:
+    # Without a signal: the app is not the terminal's session leader here, so only its writes
+    # tell it (they fail with EIO). Textual's writer thread died on the first failed write and
+    # the app then hung on its full queue for ever, deaf to SIGTERM too.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp), "XDG_CONFIG_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)}
+    terminal = Terminal(["--demo"], env)
+    try:
+        wait_for(lambda: b"conversations" in terminal.seen, "the status bar's count")
+        terminal.hang_up()
         terminal.proc.wait(WITHIN)
         assert not list(temp.glob("pieces-tui-demo-*")), list(temp.iterdir())
     finally:
