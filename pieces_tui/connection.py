@@ -114,6 +114,7 @@ class Connection:
         """True while the store holds the saved list, not yet the server's."""
         self._state_now = "connecting"
         self._load_failures = 0
+        self._load_error: PiecesError | None = None
         self.version: str | None = None
         """What the server says its version is (None until asked)."""
         self.discovery: Discovery | None = None
@@ -156,13 +157,9 @@ class Connection:
         if key is not None and self.loaded:
             self.cache.changed(key)
         if len(change.added) >= LONG_LIVED_ROWS:
-            # A bulk load: rows that live until the next one. Take every object alive now out of
-            # the cyclic collector's sight, or each full collection walks them all again (at
-            # 50,000 rows one held the loop 0.3-1 s in the middle of a burst of live events:
-            # benchmarks/RESULTS.md, "Live bursts"). Rows hold no reference cycles, so those
-            # dropped later are still freed, by reference counting; what it costs is that a
-            # cycle alive at this moment that becomes garbage later (a widget removed) is never
-            # collected: at most what the screen holds, once per bulk load.
+            # A bulk load: out of the cyclic GC's sight, or each full collection walks every row
+            # again (0.3-1 s at 50,000, mid-burst: RESULTS.md, "Live bursts"). Rows have no
+            # cycles, so they are still freed; a cycle alive now and dropped later is not.
             gc.freeze()
 
     def _post(self, message: Message) -> None:
@@ -380,6 +377,7 @@ class Connection:
                 self.from_snapshot = False
                 self._state(self._state_now)
                 self._load_failures = 0
+                self._load_error = None
                 if self.problem is not None:
                     self.problem = None
                     self._post(LoadTrouble(None))
@@ -403,6 +401,10 @@ class Connection:
             log_detail("version check", error, client.base_url)
             return
         self.version = check.version
+        if self._load_error is not None and not self.loaded:
+            # The load failed before the version was known: say it again, with the version
+            # (a 593's words name it), instead of waiting for the next attempt to.
+            self._tell_problem(self._load_error)
         if not check.supported:
             log.warning("version check: %s", check.notice)
             self._app.post_message(ServerNotice(check.notice))
@@ -427,9 +429,13 @@ class Connection:
             self._load_failed(error)
 
     def _load_failed(self, error: PiecesError) -> None:
-        signed_out = isinstance(error, SignedOut)
-        if not signed_out:
+        self._load_error = error
+        if not isinstance(error, SignedOut):
             self._load_failures += 1
+        self._tell_problem(error)
+
+    def _tell_problem(self, error: PiecesError) -> None:
+        signed_out = isinstance(error, SignedOut)
         text = human_error("Could not load the conversations", error, version=self.version)
         if signed_out:
             text = why(error)
