@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -109,19 +110,24 @@ FIRST_FRAME = textwrap.dedent(
 )
 
 
-@pytest.mark.timeout(120)
-def test_the_first_frame_imports_no_network_stack_nor_pydantic(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+def first_frame(tmp_path: Path, modules: Sequence[str], **env: str) -> list[str]:
+    """Run FIRST_FRAME in a fresh interpreter: which of `modules` were imported before the
+    first frame, how many rows it painted, and which were imported later."""
     result = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *NETWORK],
+        [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *modules],
         capture_output=True,
         text=True,
         timeout=110,
         check=False,
-        env=env,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env},
     )
     assert result.returncode == 0, result.stderr
-    loaded, rows, later = result.stdout.split()
+    return result.stdout.split()
+
+
+@pytest.mark.timeout(120)
+def test_the_first_frame_imports_no_network_stack_nor_pydantic(tmp_path: Path) -> None:
+    loaded, rows, later = first_frame(tmp_path, NETWORK)
     assert loaded == "-", f"imported before the first frame: {loaded}"
     assert rows == "50"  # that frame had the saved list to paint
     assert later == "True"  # the network stack did load after it
@@ -184,20 +190,6 @@ NOT_SHOWN = (
 
 @pytest.mark.timeout(120)
 def test_the_first_frame_imports_nothing_it_does_not_show(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "FIRST_FRAME_ROWS": str(HEAD + 100),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *NOT_SHOWN],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded, rows, _ = result.stdout.split()
+    loaded, rows, _ = first_frame(tmp_path, NOT_SHOWN, FIRST_FRAME_ROWS=str(HEAD + 100))
     assert loaded == "-", f"imported before the first frame: {loaded}"
     assert rows == str(HEAD + 100)

@@ -13,9 +13,10 @@ class IndicatorApp(App[None]):
         yield DotsIndicator()
 
 
-async def test_it_asks_for_a_repaint_of_its_middle_lines_only() -> None:
+async def repaints_asked(size: tuple[int, int]) -> tuple[list[tuple[Region, ...]], list[str]]:
+    """The regions one tick of the indicator asks to repaint at `size`, and its lines' text."""
     app = IndicatorApp()
-    async with app.run_test(size=(60, 21)) as pilot:
+    async with app.run_test(size=size) as pilot:
         indicator = app.query_one(DotsIndicator)
         await pilot.pause()
         asked: list[tuple[Region, ...]] = []
@@ -27,23 +28,16 @@ async def test_it_asks_for_a_repaint_of_its_middle_lines_only() -> None:
 
         indicator.refresh = spy  # type: ignore[method-assign]
         indicator.automatic_refresh()
-        assert asked == [(Region(0, 9, 60, 3),)]  # 21 lines: the dots are on line 10
-        lines = indicator.render_lines(Region(0, 0, 60, 21))
-        assert [y for y, line in enumerate(lines) if "●" in line.text] == [10]
+        lines = indicator.render_lines(Region(0, 0, *size))
+        return asked, [line.text for line in lines]
+
+
+async def test_it_asks_for_a_repaint_of_its_middle_lines_only() -> None:
+    asked, lines = await repaints_asked((60, 21))
+    assert asked == [(Region(0, 9, 60, 3),)]  # 21 lines: the dots are on line 10
+    assert [y for y, text in enumerate(lines) if "●" in text] == [10]
 
 
 async def test_a_short_one_repaints_whole() -> None:
-    app = IndicatorApp()
-    async with app.run_test(size=(60, 3)) as pilot:
-        indicator = app.query_one(DotsIndicator)
-        await pilot.pause()
-        asked: list[tuple[Region, ...]] = []
-        refresh = indicator.refresh
-
-        def spy(*regions: Region, **kwargs: bool) -> DotsIndicator:
-            asked.append(regions)
-            return refresh(*regions, **kwargs)
-
-        indicator.refresh = spy  # type: ignore[method-assign]
-        indicator.automatic_refresh()
-        assert asked == [()]
+    asked, _ = await repaints_asked((60, 3))
+    assert asked == [()]
