@@ -7,16 +7,13 @@ with it; `screens/main.py` turns the store's changes into the list and the detai
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
-from textual.app import App, SystemCommand
-from textual.driver import Driver
+from textual.app import SystemCommand
 from textual.logging import TextualHandler
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -28,6 +25,7 @@ from pieces_tui.connection import Connection, ConnectionLost, ServerNotice
 from pieces_tui.paths import cache_dir, styles_dir
 from pieces_tui.sanitize import clean_line, clean_text
 from pieces_tui.screens.main import MainScreen
+from pieces_tui.terminal import EndsWithTerminal
 from pieces_tui.timefmt import local_now, utc_now
 from pieces_tui.typeahead import KeysReady, Typeahead
 
@@ -39,8 +37,11 @@ if TYPE_CHECKING:
 # (tests/test_deferred_imports.py).
 
 
-class PiecesApp(App[None]):
-    """Browse Pieces OS conversations. Create it through `pieces_tui.cli.create_app`."""
+class PiecesApp(EndsWithTerminal[None]):
+    """Browse Pieces OS conversations. Create it through `pieces_tui.cli.create_app`.
+
+    Quitting (`q`, the terminal closed, SIGHUP or SIGTERM once `exit_on_signals` is set) sends
+    pending deletes first and removes the demo's temporary data."""
 
     CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "detail.tcss"]
     TITLE = "pieces-tui"
@@ -83,10 +84,6 @@ class PiecesApp(App[None]):
         )
         self._log_handler = TextualHandler()
         self.typeahead = Typeahead(self)
-        self.exit_on_signals = False
-        """SIGHUP (the terminal closed) and SIGTERM end the app as `q` does: pending deletes
-        are sent, the demo's temporary data removed. The command line sets it; tests do not
-        (they would take the signals of the test process)."""
 
     async def on_event(self, event: events.Event) -> None:
         if (
@@ -122,37 +119,12 @@ class PiecesApp(App[None]):
         )
 
     def on_mount(self) -> None:
-        if self.exit_on_signals:
-            loop = asyncio.get_running_loop()
-            for number in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(number, self._signalled, number)
         logging.getLogger("pieces_tui").addHandler(self._log_handler)
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.main_screen)
         self.connection.start(self.main_screen)
-
-    def get_driver_class(self) -> type[Driver]:
-        """Textual's own, except on a Linux/macOS terminal: the same driver, told what to do
-        when the terminal goes away (`pieces_tui.terminal`)."""
-        chosen = super().get_driver_class()
-        from textual.drivers.linux_driver import LinuxDriver
-
-        if chosen is LinuxDriver:
-            from pieces_tui.terminal import TerminalDriver
-
-            return TerminalDriver
-        return chosen
-
-    def terminal_gone(self) -> None:
-        """The terminal stopped taking writes (closed): quit as `q` does, unseen."""
-        logging.getLogger("pieces_tui").info("the terminal went away: quitting")
-        self.call_next(self.action_quit)
-
-    def _signalled(self, number: int) -> None:
-        logging.getLogger("pieces_tui").info("%s: quitting", signal.Signals(number).name)
-        self.call_next(self.action_quit)
 
     def on_ready(self) -> None:
         """The first frame is out: only now the connection loads httpx, websockets, pydantic."""

@@ -5,21 +5,28 @@ app's next writes then fill that thread's queue and block for ever, and the app 
 SIGTERM too (its signal handlers run on the blocked loop). `TerminalDriver` gives that thread an
 output that swallows the failure and tells the app once, on the loop, that the terminal is gone;
 the app then quits as `q` does (pending deletes are sent), its last writes dropped.
+
+`EndsWithTerminal` is the app's side of it: that driver, and SIGHUP (the terminal closed) and
+SIGTERM heard as `q`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+import signal
 import threading
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, TypeVar
 
+from textual.app import App
+from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
-if TYPE_CHECKING:
-    from textual.app import App
+__all__ = ["EndsWithTerminal", "TerminalDriver"]
 
-__all__ = ["TerminalDriver"]
+ReturnType = TypeVar("ReturnType")
 
 
 class _Output:
@@ -68,3 +75,33 @@ class TerminalDriver(LinuxDriver):
 
         if self._file is not None:  # None: Python was started without a stderr
             self._file = _Output(self._file, gone)  # type: ignore[assignment]
+
+
+class EndsWithTerminal(App[ReturnType]):
+    """An app that quits (through its `action_quit`) when its terminal goes away, and, once
+    `exit_on_signals` is set before it runs, on SIGHUP and SIGTERM."""
+
+    exit_on_signals = False
+    """The command line sets it; tests do not (they would take the signals of the test
+    process)."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's own, except on a Linux/macOS terminal: the same driver, told what to do
+        when the terminal goes away."""
+        chosen = super().get_driver_class()
+        return TerminalDriver if chosen is LinuxDriver else chosen
+
+    def on_mount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._signalled, number)
+
+    def terminal_gone(self) -> None:
+        """The terminal stopped taking writes (closed): quit as `q` does, unseen."""
+        logging.getLogger("pieces_tui").info("the terminal went away: quitting")
+        self.call_next(self.action_quit)
+
+    def _signalled(self, number: int) -> None:
+        logging.getLogger("pieces_tui").info("%s: quitting", signal.Signals(number).name)
+        self.call_next(self.action_quit)

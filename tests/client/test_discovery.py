@@ -33,16 +33,15 @@ def test_candidates_in_order() -> None:
     assert urls[-1] == "http://localhost:1000"
 
 
-async def test_nothing_listening_is_none_and_fast() -> None:
+async def test_nothing_listening_is_none_without_waiting_for_the_timeout() -> None:
     # A one-port range where nothing listens (plus the legacy address) keeps this test
-    # independent of whatever else runs on this machine.
+    # independent of whatever else runs on this machine. A refused connection is an answer:
+    # with a 60 s timeout per probe, waiting it out would overrun the 30 s bound.
     port = free_port()
-    started = time.perf_counter()
-    found = await discover(None, {}, ports=range(port, port + 1))
-    elapsed = time.perf_counter() - started
-    print(f"discover() with nothing listening: {elapsed * 1000:.1f} ms")
+    found = await asyncio.wait_for(
+        discover(None, {}, ports=range(port, port + 1), timeout=60.0), timeout=30.0
+    )
     assert found is None
-    assert elapsed < 2.0
 
 
 def free_ports_in_range(count: int) -> list[int]:

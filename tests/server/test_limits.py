@@ -138,8 +138,10 @@ def test_connections_past_the_cap_are_closed_at_once(
             for _ in range(20)
         ]
         extra = stack.enter_context(socket.create_connection(("127.0.0.1", server.port)))
-        took, sent = closed_within(extra, bound=BOUND)
-        assert took < 2.0 or sent.startswith(b"HTTP/1.1 503 ")  # before the request timeout
+        _, sent = closed_within(extra, bound=BOUND)
+        # Closed by the cap, not by the 2 s request timeout (that one answers 408): a 503, or
+        # nothing when the reset overtook it.
+        assert sent == b"" or sent.startswith(b"HTTP/1.1 503 "), sent[:80]
         for sock in held:
             closed_within(sock)
     # The held ones timed out, so there is room again.
