@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
+
+M = TypeVar("M", bound=Message)
 
 
 async def wait_until(
@@ -46,3 +48,16 @@ class Notices:
 
     def texts(self, severity: str | None = None) -> list[str]:
         return [f"{n.title}: {n.message}" for n in self.all if severity in (None, n.severity)]
+
+
+class Messages(Generic[M]):
+    """Every message of one kind the app's pumps handled, in order: pass it as
+    `run_test(message_hook=...)` and read `.all`."""
+
+    def __init__(self, kind: type[M]) -> None:
+        self.kind = kind
+        self.all: list[M] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, self.kind):
+            self.all.append(message)

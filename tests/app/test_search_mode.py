@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot_wait import wait_until
+from pilot_wait import Messages, wait_until
 
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.favorites import toggle_favorite
@@ -22,11 +22,8 @@ async def test_search_a_word_only_in_a_message_body_and_open_it(demo_server, mak
             name="Plain title", messages=[("USER", f"tell me about {WORD} please")]
         )
     app = make_app(demo_server.url)
-    searched: list[SearchPanel.Searched] = []
-
-    def hook(message: object) -> None:
-        if isinstance(message, SearchPanel.Searched):
-            searched.append(message)
+    hook = Messages(SearchPanel.Searched)
+    searched = hook.all
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await wait_until(pilot, loaded(app))
@@ -184,11 +181,8 @@ async def test_results_come_a_page_first_and_the_rest_as_the_reader_scrolls(
                 name=f"Paged {i}", messages=[("USER", f"note {i} on {word}")]
             )
     app = make_app(demo_server.url)
-    searched: list[SearchPanel.Searched] = []
-
-    def hook(message: object) -> None:
-        if isinstance(message, SearchPanel.Searched):
-            searched.append(message)
+    hook = Messages(SearchPanel.Searched)
+    searched = hook.all
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await wait_until(pilot, loaded(app))

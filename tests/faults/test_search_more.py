@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pilot_wait import Messages
+
 from pieces_tui.app import PiecesApp
 from pieces_tui.client.http import PiecesClient
 from pieces_tui.screens.search_panel import FIRST_PAGE, SearchPanel
@@ -29,11 +31,8 @@ async def test_a_failed_next_page_says_so_and_is_asked_again(
             )
     proxy.set_upstream(server.port)
     app = make_app(proxy.url)
-    searched: list[SearchPanel.Searched] = []
-
-    def hook(message: object) -> None:
-        if isinstance(message, SearchPanel.Searched):
-            searched.append(message)
+    hook = Messages(SearchPanel.Searched)
+    searched = hook.all
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await started(pilot, app, COUNT)
