@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 class PiecesApp(App[None]):
     """Browse Pieces OS conversations. Create it through `pieces_tui.cli.create_app`."""
 
-    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "detail.tcss"]
+    CSS_PATH = styles_dir() / "app.tcss"
+    """The detail pane reads styles/detail.tcss itself, after the first frame."""
     TITLE = "pieces-tui"
 
     def __init__(
