@@ -4,12 +4,14 @@ Each check runs in a fresh interpreter (this test process has imported everythin
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +69,7 @@ NETWORK = ("httpx", "websockets", "pydantic", "msgspec", "pieces_tui.client.http
 
 FIRST_FRAME = textwrap.dedent(
     """
-    import asyncio, os, sys
+    import asyncio, gc, json, os, sys
     from pathlib import Path
 
     from textual import events
@@ -85,14 +87,25 @@ FIRST_FRAME = textwrap.dedent(
     rows = [ConversationSummary(f"c{k}", f"Saved {k}", now, now, 1, "COPILOT")
             for k in range(count)]
     save_snapshot(url, rows, folder / "cache" / "pieces-tui" / "lists")
-    # What the test reads back: the modules loaded when the first frame was out, and whether
-    # that frame held the saved list.
-    seen: list[str] = []
+    # What the test reads back: the modules loaded when the first frame was out, whether that
+    # frame held the saved list, what the detail pane had built, the garbage collector's state;
+    # then the same a moment after that frame.
+    seen: dict[str, object] = {}
+
+    def pane() -> dict[str, object]:
+        detail = app.main_screen.detail
+        sources = app.stylesheet.source
+        return {
+            "children": len(detail.children),
+            "detail_css": any(path.endswith("detail.tcss") for path, _ in sources),
+            "gc": gc.isenabled(),
+        }
 
     def hook(message: object) -> None:
         if isinstance(message, events.Ready) and not seen:
-            seen.append(" ".join(name for name in watched if name in sys.modules) or "-")
-            seen.append(str(len(app.store)))
+            seen["loaded"] = " ".join(name for name in watched if name in sys.modules) or "-"
+            seen["rows"] = len(app.store)
+            seen["first_frame"] = pane()
 
     async def main() -> None:
         async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
@@ -102,7 +115,11 @@ FIRST_FRAME = textwrap.dedent(
                 await pilot.pause(0.01)
             while "httpx" not in sys.modules and loop.time() < deadline:
                 await pilot.pause(0.01)  # and the worker does load it after that frame
-        print(*seen, "httpx" in sys.modules)
+            while not app.main_screen.detail.built and loop.time() < deadline:
+                await pilot.pause(0.01)
+            seen["later"] = "httpx" in sys.modules
+            seen["after"] = pane()
+        print(json.dumps(seen))
 
     app = create_app(url=url, discover_hosts=False, settings=Settings(path=folder / "c.json"))
     asyncio.run(main())
@@ -110,9 +127,10 @@ FIRST_FRAME = textwrap.dedent(
 )
 
 
-def first_frame(tmp_path: Path, modules: Sequence[str], **env: str) -> list[str]:
+def first_frame(tmp_path: Path, modules: Sequence[str], **env: str) -> dict[str, Any]:
     """Run FIRST_FRAME in a fresh interpreter: which of `modules` were imported before the
-    first frame, how many rows it painted, and which were imported later."""
+    first frame, how many rows it painted, the pane and the collector then and a moment later,
+    and whether httpx was imported later."""
     result = subprocess.run(
         [sys.executable, "-c", FIRST_FRAME, str(tmp_path), *modules],
         capture_output=True,
@@ -122,15 +140,16 @@ def first_frame(tmp_path: Path, modules: Sequence[str], **env: str) -> list[str]
         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env},
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.split()
+    seen: dict[str, Any] = json.loads(result.stdout)
+    return seen
 
 
 @pytest.mark.timeout(120)
 def test_the_first_frame_imports_no_network_stack_nor_pydantic(tmp_path: Path) -> None:
-    loaded, rows, later = first_frame(tmp_path, NETWORK)
-    assert loaded == "-", f"imported before the first frame: {loaded}"
-    assert rows == "50"  # that frame had the saved list to paint
-    assert later == "True"  # the network stack did load after it
+    seen = first_frame(tmp_path, NETWORK)
+    assert seen["loaded"] == "-", f"imported before the first frame: {seen['loaded']}"
+    assert seen["rows"] == 50  # that frame had the saved list to paint
+    assert seen["later"] is True  # the network stack did load after it
 
 
 def test_every_name_of_the_client_package_resolves_and_loads_only_its_module() -> None:
@@ -190,6 +209,18 @@ NOT_SHOWN = (
 
 @pytest.mark.timeout(120)
 def test_the_first_frame_imports_nothing_it_does_not_show(tmp_path: Path) -> None:
-    loaded, rows, _ = first_frame(tmp_path, NOT_SHOWN, FIRST_FRAME_ROWS=str(HEAD + 100))
-    assert loaded == "-", f"imported before the first frame: {loaded}"
-    assert rows == str(HEAD + 100)
+    seen = first_frame(tmp_path, NOT_SHOWN, FIRST_FRAME_ROWS=str(HEAD + 100))
+    assert seen["loaded"] == "-", f"imported before the first frame: {seen['loaded']}"
+    assert seen["rows"] == HEAD + 100
+
+
+# Nor built or styled (issue 13, w5-start): the first frame's detail pane is its placeholder
+# only, and detail.tcss (its sections' styles) is not parsed for it; both come right after it.
+# No cyclic collection runs until that frame is out; the collector is back on after it.
+@pytest.mark.timeout(120)
+def test_the_first_frame_builds_only_the_detail_placeholder_and_collects_no_garbage(
+    tmp_path: Path,
+) -> None:
+    seen = first_frame(tmp_path, ())
+    assert seen["first_frame"] == {"children": 1, "detail_css": False, "gc": False}
+    assert seen["after"] == {"children": 9, "detail_css": True, "gc": True}

@@ -150,7 +150,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         self.detail.show_placeholder(LOADING)
 
     def after_first_frame(self) -> None:
-        """The app painted its first frame: build what it did not show (the search panel)."""
+        """The app painted its first frame: build what it did not show (the detail pane's
+        sections, the search panel)."""
+        self.detail.build()
         self.run_worker(self.mount_search_panel(), exit_on_error=False)
 
     @property

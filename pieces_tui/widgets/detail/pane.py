@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.events import Click
+from textual.events import Click, Focus
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from pieces_tui.labels import UNTITLED
+from pieces_tui.paths import styles_dir
 from pieces_tui.sanitize import clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
@@ -90,6 +91,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         """Styles the search's words in the rendered Markdown of the matching messages."""
         self._revealing = False
         """The loading indicator covers a conversation being built (`_reveal_when_ready`)."""
+        self._built = False
 
     @property
     def focusable(self) -> bool:
@@ -100,26 +102,56 @@ class ConversationDetail(CursorMessages, can_focus=True):
         return super().focusable
 
     def compose(self) -> ComposeResult:
+        # The first frame shows the placeholder only: the sections, their styles
+        # (styles/detail.tcss) and their widgets' come with `build`, after that frame.
         yield Static(Content("No conversation selected."), id="detail-placeholder")
-        yield Static(id="detail-title")
-        yield Static(id="detail-meta")
-        yield Vertical(id="detail-annotations")
-        yield Static(id="detail-links")
-        yield Static(id="detail-earlier", classes="empty-messages")
-        yield Vertical(id="detail-messages")
-        yield Static(id="detail-later", classes="empty-messages")
-        yield Label("", id="new-below")
 
-    def on_mount(self) -> None:
-        self._set_sections_visible(False)
-        self.query_one("#new-below").display = False
+    @property
+    def built(self) -> bool:
+        """Whether the sections below the placeholder are mounted (`build`)."""
+        return self._built
+
+    def build(self) -> None:
+        """Mount the sections the placeholder stands for, hidden, with their styles: after the
+        first frame (the screen calls it), or when something is first shown or the pane takes
+        the focus, whichever comes first. Once; the widgets are queryable when it returns."""
+        if self._built:
+            return
+        self._built = True
+        stylesheet = self.app.stylesheet
+        path = styles_dir() / "detail.tcss"
+        if not stylesheet.has_source(str(path)):
+            # As if it were in the app's CSS_PATH (same key, so a theme change re-reads it);
+            # only this source is parsed, and the widgets mounted next are styled with it.
+            stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""))
+        sections: list[Widget] = [
+            Static(id="detail-title"),
+            Static(id="detail-meta"),
+            Vertical(id="detail-annotations"),
+            Static(id="detail-links"),
+            Static(id="detail-earlier", classes="empty-messages"),
+            Vertical(id="detail-messages"),
+            Static(id="detail-later", classes="empty-messages"),
+            Label("", id="new-below"),
+        ]
+        for widget in sections:
+            widget.display = False
+        self.mount_all(sections)
+
+    def _on_focus(self, event: Focus) -> None:
+        self.build()  # its keys act on the sections
+        super()._on_focus(event)
 
     def _set_sections_visible(self, visible: bool) -> None:
+        placeholder = self.query_one("#detail-placeholder")
+        if not self._built:
+            placeholder.display = True
+            return
         for selector in ("#detail-title", "#detail-meta", "#detail-annotations"):
             self.query_one(selector).display = visible
         self.query_one("#detail-links").display = visible
         self.query_one("#detail-messages").display = visible
-        self.query_one("#detail-placeholder").display = not visible
+        placeholder.display = not visible
         if not visible:
             self.query_one("#detail-earlier").display = False
             self.query_one("#detail-later").display = False
@@ -134,6 +166,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.query_one("#detail-placeholder", Static).update(Content(text))
 
     def show_loading(self, conversation_id: str) -> None:
+        self.build()
         self._forget_window()
         self.conversation_id = conversation_id
         self._revealing = False
@@ -141,6 +174,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.failed = False
 
     def show_error(self, conversation_id: str, text: str) -> None:
+        self.build()
         if conversation_id != self.conversation_id:
             return
         self._revealing = False
@@ -150,6 +184,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.query_one("#detail-placeholder", Static).update(Content(clean_text(text)))
 
     def show_deleted(self, conversation_id: str) -> None:
+        self.build()
         if conversation_id != self.conversation_id:
             return
         if self.failed:
@@ -161,6 +196,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
     def show_header(self, view: ConversationView) -> None:
         """Name, ids, times, annotations and links: cheap, so they update in place."""
+        self.build()
         self._title = view.name or UNTITLED
         self.query_one("#detail-title", Static).update(header.title(view))
         self.query_one("#detail-meta", Static).update(header.metadata(view, self._now()))
@@ -185,6 +221,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
 
         After `show_loading`, the loading indicator stays until the first screenful is built
         (header, summary and messages with their Markdown in), which then appears at once."""
+        self.build()
         self.conversation_id = view.id
         self._revealing = self.loading
         if self._revealing:
@@ -279,6 +316,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         """Mark these messages as matching the search, highlight `words` (folded) in them, and
         jump to the first (n / N then step through them, fetching the stretch of a long
         conversation each one is in)."""
+        self.build()
         self.matches = MatchCursor(self.window.ids, matching)
         self.highlighter.words = tuple(words)
         for block in self._mounted_blocks():
