@@ -219,7 +219,7 @@ class Connection:
         # out: that frame (the saved list, or the empty one) needs none of it.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._frame_out.wait(), FIRST_FRAME_WAIT)
-        from pieces_tui.client import PiecesClient, find_server
+        from pieces_tui.client import PiecesClient
 
         url = self.url
         if url is None and self.demo is not None:
@@ -239,6 +239,8 @@ class Connection:
                 return
         if url is None and self.discover_hosts:
             self._state("connecting", source="looking for Pieces OS…")
+            from pieces_tui.client import find_server
+
             self.discovery = discovery = await find_server()
             url = discovery.url
             if url is None:
@@ -339,8 +341,6 @@ class Connection:
         from pieces_tui.client import IdentifierStream
         from pieces_tui.state.sync import Synchronizer
 
-        health = asyncio.create_task(client.health())
-        version = asyncio.create_task(self._check_version(client))
         timings = self.timings
         stream = IdentifierStream(
             client.base_url,
@@ -358,7 +358,12 @@ class Connection:
             retry_delay=timings.retry_delay,
             max_retry_delay=timings.retry_cap,
         )
+        # The stream first: the bulk load waits for its handshake (see `state.sync`), the checks
+        # wait for nothing, so their first steps (httpx's first connection) run while the
+        # handshake is on the wire rather than before it starts.
         running = asyncio.create_task(synchronizer.run())
+        health = asyncio.create_task(client.health())
+        version = asyncio.create_task(self._check_version(client))
         loaded = asyncio.create_task(synchronizer.loaded.wait())
         try:
             try:
