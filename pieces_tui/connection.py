@@ -219,7 +219,7 @@ class Connection:
         # out: that frame (the saved list, or the empty one) needs none of it.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._frame_out.wait(), FIRST_FRAME_WAIT)
-        from pieces_tui.client import PiecesClient, find_server
+        from pieces_tui.client import PiecesClient
 
         url = self.url
         if url is None and self.demo is not None:
@@ -239,6 +239,8 @@ class Connection:
                 return
         if url is None and self.discover_hosts:
             self._state("connecting", source="looking for Pieces OS…")
+            from pieces_tui.client import find_server
+
             self.discovery = discovery = await find_server()
             url = discovery.url
             if url is None:
@@ -309,27 +311,16 @@ class Connection:
         self._workers.cancel("knock")
 
     async def _knock(self, answered: Callable[[], bool]) -> None:
-        from pieces_tui.client import PiecesClient, find_server
+        from pieces_tui.knocking import knock
 
-        timings = self.timings
-        delay = timings.retry_delay
-        while True:
-            self._state("offline", f"next try in {delay:.0f} s" if delay >= 1 else "")
-            await asyncio.sleep(delay)
-            delay = min(timings.retry_cap, delay * 2)
-            if self.url is not None:
-                async with PiecesClient(self.url, timeout=timings.request_timeout) as probe:
-                    try:
-                        await probe.health()
-                    except PiecesError:
-                        continue
-            elif not self.discover_hosts:
-                return  # nowhere to look: only the user can say where
-            elif (await find_server()).url is None:
-                continue
-            if answered():
-                self._state("offline")
-                return
+        if await knock(
+            lambda: self.url,
+            discover_hosts=self.discover_hosts,
+            timings=self.timings,
+            waiting=partial(self._state, "offline"),
+            answered=answered,
+        ):
+            self._state("offline")
 
     async def _sync(self, client: PiecesClient) -> None:
         """Keep the store in step with the server until the app exits. The health check (and
@@ -339,8 +330,6 @@ class Connection:
         from pieces_tui.client import IdentifierStream
         from pieces_tui.state.sync import Synchronizer
 
-        health = asyncio.create_task(client.health())
-        version = asyncio.create_task(self._check_version(client))
         timings = self.timings
         stream = IdentifierStream(
             client.base_url,
@@ -358,7 +347,13 @@ class Connection:
             retry_delay=timings.retry_delay,
             max_retry_delay=timings.retry_cap,
         )
+        # The stream first: the bulk load waits for its handshake (see `state.sync`), the checks
+        # wait for nothing, so their first steps (httpx's first connection: anyio's import,
+        # ~50 ms) run while the handshake is on the wire rather than before it starts.
+        stream.start()
         running = asyncio.create_task(synchronizer.run())
+        health = asyncio.create_task(client.health())
+        version = asyncio.create_task(self._check_version(client))
         loaded = asyncio.create_task(synchronizer.loaded.wait())
         try:
             try:

@@ -4,6 +4,7 @@ Each check runs in a fresh interpreter (this test process has imported everythin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from pieces_tui.client import PiecesClient
+from pieces_tui.server import EmbeddedServer
 from pieces_tui.state.snapshot import HEAD
 
 # A bare `pieces-tui` (no --demo) never needs the embedded server; a first frame (list and an
@@ -224,3 +227,66 @@ def test_the_first_frame_builds_only_the_detail_placeholder_and_collects_no_garb
     seen = first_frame(tmp_path, ())
     assert seen["first_frame"] == {"children": 1, "detail_css": False, "gc": False}
     assert seen["after"] == {"children": 9, "detail_css": True, "gc": True}
+
+
+# Without a snapshot, the list comes from the bulk load: the client is built, the stream
+# connected and the list loaded and read without pydantic or our models (they are for the full
+# conversation, which the pane fetches once the list is in: RESULTS.md, "second pass"). A store
+# subscriber sees the bulk load land, before anything else runs on the loop.
+MODELS = ("pydantic", "pieces_tui.client.models", "pieces_tui.client.assets")
+
+BULK_LOAD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+
+    from pieces_tui.cli import create_app
+    from pieces_tui.config import Settings
+
+    url, config, watched = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+    seen: list[str] = []
+
+    def landed(change: object) -> None:
+        if not seen and len(change.added) >= 3:
+            seen.append(" ".join(name for name in watched if name in sys.modules) or "-")
+            seen.append(str(len(app.store)))
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while not (seen and app.connection.loaded) and loop.time() < deadline:
+                await pilot.pause(0.01)
+            while "pydantic" not in sys.modules and loop.time() < deadline:
+                await pilot.pause(0.01)  # the pane's fetch does load it, after the list
+        print(*seen, "pydantic" in sys.modules)
+
+    app = create_app(url=url, discover_hosts=False, settings=Settings(path=config))
+    app.store.subscribe(landed)
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.timeout(120)
+def test_the_bulk_load_without_a_snapshot_imports_no_pydantic(
+    server: EmbeddedServer, tmp_path: Path
+) -> None:
+    async def seed() -> None:
+        async with PiecesClient(server.url) as client:
+            for k in range(3):
+                await client.create_conversation(f"Bulk {k}", [("USER", "hello")])
+
+    asyncio.run(seed())
+    result = subprocess.run(
+        [sys.executable, "-c", BULK_LOAD, server.url, str(tmp_path / "c.json"), *MODELS],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded, rows, later = result.stdout.split()
+    assert loaded == "-", f"imported before the bulk load landed: {loaded}"
+    assert rows == "3"
+    assert later == "True"  # the pane's fetch of the first conversation did import them

@@ -8,25 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from pieces_tui.client.assets import Annotation, Asset, Assets, Website
 from pieces_tui.client.compat import VersionCheck, check_version
 from pieces_tui.client.errors import NotFound, ProtocolError
-from pieces_tui.client.models import (
-    Conversation,
-    ConversationMessage,
-    ConversationMessages,
-    Conversations,
-    ConversationsCreateFromAssetOutput,
-    ConversationType,
-    FlattenedConversations,
-    MessageRole,
-    SeededConversation,
-    SeededConversationMessage,
-)
 from pieces_tui.client.search_requests import SearchRequests
 from pieces_tui.client.summaries import ConversationSummary, Known, conversation_summaries_json
 from pieces_tui.client.transport import (
@@ -37,6 +22,20 @@ from pieces_tui.client.transport import (
     parse,
     seg,
 )
+from pieces_tui.client.wire_values import ConversationType
+
+# The pydantic models are imported by the methods that answer with them, not here: building the
+# client and the start's requests (health, version, the bulk list read by the lean parser) need
+# none of them, and pydantic with our models costs ~0.15 s to import, which the first list would
+# wait for (RESULTS.md, "Start without a snapshot and live, second pass").
+if TYPE_CHECKING:
+    from pieces_tui.client.assets import Annotation, Asset, Website
+    from pieces_tui.client.models import (
+        Conversation,
+        ConversationMessage,
+        MessageRole,
+        SeededConversationMessage,
+    )
 
 __all__ = ["DEFAULT_TIMEOUT", "PiecesClient"]
 
@@ -71,6 +70,8 @@ class PiecesClient(SearchRequests):
 
     async def conversations(self) -> list[Conversation]:
         """Every conversation, in the order the server lists them (bulk snapshot)."""
+        from pieces_tui.client.models import Conversations
+
         result = await self._get_model("/conversations", Conversations, params=NO_TRANSFERABLES)
         return result.iterable
 
@@ -88,16 +89,20 @@ class PiecesClient(SearchRequests):
             raise ProtocolError(
                 "GET /conversations did not answer JSON", detail=f"{exc}; body starts {preview!r}"
             ) from exc
-        except (ValidationError, ValueError) as exc:
+        except ValueError as exc:  # pydantic's ValidationError is one too
             raise ProtocolError(
                 "GET /conversations answered an invalid Conversations", detail=str(exc)
             ) from exc
 
     async def conversation_ids(self) -> list[str]:
+        from pieces_tui.client.models import FlattenedConversations
+
         result = await self._get_model("/conversations/identifiers", FlattenedConversations)
         return result.ids()
 
     async def conversation(self, conversation_id: str) -> Conversation:
+        from pieces_tui.client.models import Conversation
+
         return await self._get_model(
             f"/conversation/{seg(conversation_id)}", Conversation, params=NO_TRANSFERABLES
         )
@@ -123,12 +128,16 @@ class PiecesClient(SearchRequests):
 
     async def messages(self, conversation_id: str) -> list[ConversationMessage]:
         """The conversation's messages in order (by `indices`), deleted ones left out."""
+        from pieces_tui.client.models import ConversationMessages
+
         result = await self._get_model(
             f"/conversation/{seg(conversation_id)}/messages", ConversationMessages
         )
         return result.ordered()
 
     async def message(self, message_id: str) -> ConversationMessage:
+        from pieces_tui.client.models import ConversationMessage
+
         # The text is transferable data: ask for it.
         return await self._get_model(
             f"/message/{seg(message_id)}", ConversationMessage, params=TRANSFERABLES
@@ -169,6 +178,12 @@ class PiecesClient(SearchRequests):
         favorited: bool | None = None,
     ) -> Conversation:
         """Create a conversation, optionally seeded with `(role, text)` messages."""
+        from pieces_tui.client.models import (
+            Conversation,
+            SeededConversation,
+            SeededConversationMessage,
+        )
+
         seeded = [
             m if isinstance(m, SeededConversationMessage) else SeededConversationMessage.of_text(*m)
             for m in messages
@@ -183,6 +198,8 @@ class PiecesClient(SearchRequests):
 
     async def create_from_asset(self, asset_id: str, name: str | None = None) -> Conversation:
         """Create a conversation grounded on a saved asset; rename it when `name` is given."""
+        from pieces_tui.client.models import ConversationsCreateFromAssetOutput
+
         response = await self._request("POST", f"/conversations/create/from_asset/{seg(asset_id)}")
         created = parse(response, ConversationsCreateFromAssetOutput)
         if name is not None:
@@ -205,6 +222,8 @@ class PiecesClient(SearchRequests):
         """POST /conversation/update with the server's own JSON of the conversation and only
         `fields` changed (not our model's dump), so fields this client does not model
         (grounding, pipeline, ...) are not wiped on the way."""
+        from pieces_tui.client.models import Conversation
+
         raw = await self._get_json(f"/conversation/{seg(conversation_id)}", params=NO_TRANSFERABLES)
         if not isinstance(raw, dict):
             raise ProtocolError("conversation is not a JSON object", detail=type(raw).__name__)
@@ -217,6 +236,8 @@ class PiecesClient(SearchRequests):
     async def add_message(
         self, conversation_id: str, role: MessageRole | str, text: str
     ) -> ConversationMessage:
+        from pieces_tui.client.models import ConversationMessage, SeededConversationMessage
+
         body = SeededConversationMessage.of_text(
             role, text, conversation_id=conversation_id
         ).to_wire()
@@ -230,19 +251,27 @@ class PiecesClient(SearchRequests):
     async def assets(self, *, transferables: bool = False) -> list[Asset]:
         """Every saved asset. Without `transferables` the content (`Asset.text`) may be absent;
         ask for it only when previews of all assets are needed."""
+        from pieces_tui.client.assets import Assets
+
         params = TRANSFERABLES if transferables else NO_TRANSFERABLES
         result = await self._get_model("/assets", Assets, params=params)
         return result.iterable
 
     async def asset(self, asset_id: str, *, transferables: bool = True) -> Asset:
         """One asset, with its content (`text`, `language`) unless `transferables=False`."""
+        from pieces_tui.client.assets import Asset
+
         params = TRANSFERABLES if transferables else NO_TRANSFERABLES
         return await self._get_model(f"/asset/{seg(asset_id)}", Asset, params=params)
 
     async def website(self, website_id: str) -> Website:
+        from pieces_tui.client.assets import Website
+
         return await self._get_model(f"/website/{seg(website_id)}", Website)
 
     async def annotation(self, annotation_id: str) -> Annotation:
+        from pieces_tui.client.assets import Annotation
+
         return await self._get_model(f"/annotation/{seg(annotation_id)}", Annotation)
 
     async def annotations(self, annotation_ids: Iterable[str]) -> list[Annotation]:

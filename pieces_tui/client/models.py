@@ -17,10 +17,13 @@ import enum
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from pieces_tui.client.wire_values import ConversationType
+from pieces_tui.client.wire_values import as_utc as _as_utc
 
 __all__ = [
     "AnnotationType",
@@ -80,11 +83,6 @@ def _tolerant(enum_cls: type[_E]) -> Callable[[Any], Any]:
         return unknown
 
     return coerce
-
-
-class ConversationType(enum.StrEnum):
-    UNKNOWN = "UNKNOWN"
-    COPILOT = "COPILOT"
 
 
 class MessageRole(enum.StrEnum):
@@ -158,13 +156,6 @@ def is_known_role(role: MessageRole | str) -> bool:
 
 def is_known_annotation_type(kind: AnnotationType | str) -> bool:
     return isinstance(kind, AnnotationType)
-
-
-def _as_utc(value: datetime) -> datetime:
-    """Naive timestamps are taken as UTC; aware ones are converted to UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]

@@ -5,20 +5,23 @@ place that builds the request (options, `?limit=`, the body) and parses the answ
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pieces_tui.client.search import (
-    SearchedConversation,
-    SearchedConversationMessage,
-    SearchedConversationMessages,
-    SearchedConversations,
-    search_input,
-)
 from pieces_tui.client.transport import NO_TRANSFERABLES, TRANSFERABLES, HttpCore, parse, seg
+
+# The answers' pydantic models are imported by the requests, not here: the client is built for
+# the start's requests, which need none of them (see `pieces_tui.client.http`).
+if TYPE_CHECKING:
+    from pieces_tui.client.search import (
+        SearchedConversation,
+        SearchedConversationMessage,
+        SearchedConversationMessages,
+        SearchedConversations,
+    )
 
 __all__ = ["SearchRequests"]
 
-_Found = TypeVar("_Found", SearchedConversations, SearchedConversationMessages)
+_Found = TypeVar("_Found", "SearchedConversations", "SearchedConversationMessages")
 
 
 class SearchRequests(HttpCore):
@@ -36,6 +39,8 @@ class SearchRequests(HttpCore):
         limit: int | None = None,
     ) -> list[SearchedConversation]:
         """Conversations whose name, annotations or messages match `query`, best first."""
+        from pieces_tui.client.search import SearchedConversations
+
         found = await self._search(
             "/conversations/search",
             SearchedConversations,
@@ -59,6 +64,8 @@ class SearchRequests(HttpCore):
     ) -> list[SearchedConversationMessage]:
         """The messages of one conversation that match `query`, best first (`NotFound` if the
         conversation does not exist)."""
+        from pieces_tui.client.search import SearchedConversationMessages
+
         found = await self._search(
             f"/conversation/{seg(conversation_id)}/search",
             SearchedConversationMessages,
@@ -80,6 +87,8 @@ class SearchRequests(HttpCore):
         limit: int | None = None,
     ) -> list[SearchedConversationMessage]:
         """Messages of any conversation that match `query`, best first."""
+        from pieces_tui.client.search import SearchedConversationMessages
+
         found = await self._search(
             "/messages/search",
             SearchedConversationMessages,
@@ -102,6 +111,8 @@ class SearchRequests(HttpCore):
         transferables: bool,
         limit: int | None,
     ) -> _Found:
+        from pieces_tui.client.search import search_input
+
         params = dict(TRANSFERABLES if transferables else NO_TRANSFERABLES)
         if limit is not None:
             params["limit"] = str(limit)

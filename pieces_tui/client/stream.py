@@ -197,11 +197,16 @@ class IdentifierStream:
     def __aiter__(self) -> Self:
         return self
 
+    def start(self) -> None:
+        """Start connecting now, not at the first `__anext__` (a caller with other requests to
+        send puts the handshake on the wire first)."""
+        if self._task is None and not self._closed:
+            self._task = asyncio.create_task(self._run(), name="pieces-identifier-stream")
+
     async def __anext__(self) -> StreamEvent:
         if self._closed and not self._queue:
             raise StopAsyncIteration
-        if self._task is None and not self._closed:
-            self._task = asyncio.create_task(self._run(), name="pieces-identifier-stream")
+        self.start()
         while not self._queue:
             self._readable.clear()
             await self._readable.wait()

@@ -1,7 +1,11 @@
 """The lean parser that reads the bulk `GET /conversations` body into `ConversationSummary` rows
 without building full models (the summary and the sort key themselves live in
-`pieces_tui.client.summary`, which the first frame imports without this parser's msgspec and
-pydantic; they are re-exported here)."""
+`pieces_tui.client.summary`, which the first frame imports without this parser's msgspec; they
+are re-exported here).
+
+The fast path needs no pydantic: the bulk load at start runs before pydantic and our models are
+imported (they cost ~0.15 s, and nothing on the way to the first list needs them). Only the
+general path, for a body of an unusual shape, imports them."""
 
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from pydantic import ValidationError
 
-from pieces_tui.client.models import Conversation, Conversations, ConversationType, _as_utc
 from pieces_tui.client.summary import ConversationSummary, SortKey, sort_key
+from pieces_tui.client.wire_values import ConversationType
+from pieces_tui.client.wire_values import as_utc as _as_utc
 
 __all__ = [
     "ConversationSummary",
@@ -91,6 +95,8 @@ def _lean_summary(item: Any) -> ConversationSummary:
             )
     except (KeyError, TypeError, ValueError, AttributeError):
         pass
+    from pieces_tui.client.models import Conversation
+
     return ConversationSummary.of(Conversation.model_validate(item))
 
 
@@ -211,6 +217,10 @@ def _gc_paused() -> Iterator[None]:
 
 def summaries_of_decoded(raw: Any) -> SummaryList:
     """The summaries of a decoded `Conversations` body (see `conversation_summaries_json`)."""
+    from pydantic import ValidationError
+
+    from pieces_tui.client.models import Conversations
+
     if not isinstance(raw, dict) or not isinstance(raw.get("iterable"), list):
         Conversations.model_validate(raw)  # raises a ValidationError that says what is wrong
         raise ValueError("conversations body is not an object with an iterable")  # unreachable

@@ -12,11 +12,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
+import httpcore
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from pieces_tui.client.errors import (
     BadRequest,
@@ -27,6 +27,9 @@ from pieces_tui.client.errors import (
     SignedOut,
     UpdateRequired,
 )
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["DEFAULT_TIMEOUT", "HttpCore"]
 
@@ -41,10 +44,23 @@ KEEPALIVE_EXPIRY = 2.0
 # What a reused keep-alive connection closed by the server raises before any response came.
 _STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
+# httpcore reads an answer 64 KiB at a time (`READ_NUM_BYTES`), each read through anyio and h11's
+# parser: the 36 MB list of 50,000 conversations took 0.44 s to read that way, 0.29 s at 1 MiB
+# (load 3; RESULTS.md, "second pass"). A read returns what the socket holds, up to this, so a small
+# answer is read as before. A class attribute of httpcore's, not an API: if it goes, this does
+# nothing.
+if isinstance(getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", None), int):
+    httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = max(
+        httpcore.AsyncHTTP11Connection.READ_NUM_BYTES, 1024 * 1024
+    )
+
 UPDATE_REQUIRED = 593
 """The status Pieces OS answers when it must be updated first (raised as `UpdateRequired`)."""
 
-_M = TypeVar("_M", bound=BaseModel)
+# pydantic is imported by `parse` (the first answer read into a model), not here: the start's
+# requests (health, version, the bulk list) need no model, and pydantic with our models costs
+# ~0.15 s to import on the way to the first list (RESULTS.md, "second pass").
+_M = TypeVar("_M", bound="BaseModel")
 _T = TypeVar("_T")
 NO_TRANSFERABLES = {"transferables": "false"}
 TRANSFERABLES = {"transferables": "true"}
@@ -225,6 +241,8 @@ def parse_json(response: httpx.Response) -> Any:
 def parse(response: httpx.Response, model: type[_M]) -> _M:
     # Validating straight from bytes skips building Python dicts first: about 30 % faster on
     # the 10,000-conversation snapshot than json.loads + model_validate.
+    from pydantic import ValidationError
+
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:

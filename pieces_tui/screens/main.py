@@ -221,7 +221,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             return
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
-                self._open(listing.highlighted_id)
+                # After the list's next frame: this is the first fetch that needs pydantic and
+                # the models (~0.15 s to import, on the loop), not the list that just landed.
+                self.call_after_refresh(self._open_first, listing.highlighted_id)
             return
         if open_id is None or open_id not in changes.ids or pane.mode == "settling":
             return
@@ -233,6 +235,10 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             self.detail.show_deleted(open_id)
         elif open_id in self.store:
             self._refresh_soon(open_id)
+
+    def _open_first(self, conversation_id: str) -> None:
+        if self.pane.mode == "empty" and self.conversation_list.highlighted_id == conversation_id:
+            self._open(conversation_id)
 
     @property
     def pane_conversation_id(self) -> str | None:
