@@ -53,6 +53,8 @@ class Listing:
         rows), the oldest first: what typing narrows and erasing widens back to."""
         self.seen = Seen()
         self.row_height = row_height
+        self.drawn: dict[int, str] = {}
+        """By position, the id of the row the list last drew there (none: drawn blank)."""
 
     # -- what is listed ---------------------------------------------------------------------------
 
@@ -125,6 +127,22 @@ class Listing:
                 view.discard(conversation_id)
             else:
                 view.put(row)
+
+    def to_repaint(self, scroll_y: int, height: int, ids: Collection[str]) -> list[int]:
+        """The rows on screen (`height` lines from `scroll_y`) that now show another row than
+        `drawn` says was drawn there, or one of `ids` (changed)."""
+        view, drawn = self.view, self.drawn
+        stop = min(len(view), -(-(scroll_y + height) // self.row_height))
+        changed = [
+            index
+            for index in range(scroll_y // self.row_height, stop)
+            if drawn.get(index) != (shown := view.at(index).id) or shown in ids
+        ]
+        # Drawn rows past the end: they go blank.
+        changed += [index for index in drawn if index >= len(view)]
+        if len(drawn) > 512:  # rows scrolled past (one missing only means a repaint)
+            drawn.clear()
+        return changed
 
     def own_rows(self) -> SortedRows:
         if self.own is None or self.rows is not self.own:
