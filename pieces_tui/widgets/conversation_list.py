@@ -241,9 +241,9 @@ class ConversationList(RowList):
         self._keep_highlight()
         if scroll_y != old_y:
             self.refresh()  # the scroll moved every line
-        else:
-            for index in self._listing.to_repaint(old_y, self.size.height, ids):
-                self.refresh_row(index)
+        else:  # one region per run of rows (a row in at the top shifts them all: one region)
+            for start, stop in self._listing.to_repaint(old_y, self.size.height, ids):
+                self.refresh_lines(start * ROW_HEIGHT, (stop - start) * ROW_HEIGHT)
         self._settle()
 
     def rows_replaced(self) -> None:

@@ -5,6 +5,7 @@ the lines not asked to repaint) equal the lines drawn afresh (`render_line`)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from textual.geometry import Region
 
 from pieces_tui.widgets import ConversationList
 
-from .support import NOW, ListApp, make_rows, screen_lines
+from .support import NOW, ListApp, Row, make_rows, screen_lines
 
 SIZE = (100, 24)  # the list shows 24 lines = 12 conversations
 
@@ -25,7 +26,8 @@ def painted(widget: ConversationList) -> list[str]:
     return [strip.text[:rows] for strip in widget.render_lines(Region(0, 0, width, height))]
 
 
-async def test_a_rename_in_place_asks_to_repaint_its_row_only() -> None:
+async def repaints_asked(change: Callable[[ConversationList, list[Row]], None]) -> list[Region]:
+    """The regions the list asks to repaint for `change` (made to 40 rows, 12 on screen)."""
     rows = make_rows(40)
     app = ListApp(rows)
     async with app.run_test(size=SIZE) as pilot:
@@ -39,16 +41,34 @@ async def test_a_rename_in_place_asks_to_repaint_its_row_only() -> None:
             return refresh(*regions, **kwargs)
 
         widget.refresh = spy  # type: ignore[method-assign]
-        # The third row renamed, its place kept (same update time): nothing else moved.
-        widget.upsert_row(replace(rows[2], name="Renamed"))
+        change(widget, rows)
         # No await since the spy went in: only this change's requests are recorded.
         widget.refresh = refresh  # type: ignore[method-assign]
-        lines = {region.y for regions in asked for region in regions}
-        assert asked and all(regions for regions in asked)  # no request for the whole widget
-        assert lines == {4}  # the third row: lines 4 and 5
-        assert all(region.height == 2 for regions in asked for region in regions)
+        assert all(regions for regions in asked)  # no request for the whole widget
         await pilot.pause()
-        assert painted(widget)[4].strip() == "Renamed"
+        assert painted(widget) == screen_lines(widget)
+        return [region for regions in asked for region in regions]
+
+
+async def test_a_rename_in_place_asks_to_repaint_its_row_only() -> None:
+    # The third row renamed, its place kept (same update time): nothing else moved.
+    asked = await repaints_asked(lambda widget, rows: widget.upsert_row(replace(rows[2], name="R")))
+    assert [(region.y, region.height) for region in asked] == [(4, 2)]  # lines 4 and 5
+
+
+async def test_a_row_new_at_the_top_asks_for_one_repaint_of_the_rows_it_shifts() -> None:
+    def create(widget: ConversationList, rows: list[Row]) -> None:
+        widget.upsert_row(Row("new", "New", NOW + timedelta(minutes=1)))
+
+    asked = await repaints_asked(create)
+    assert [(region.y, region.height) for region in asked] == [(0, 24)]
+
+
+async def test_a_change_off_screen_asks_for_no_repaint() -> None:
+    def rename(widget: ConversationList, rows: list[Row]) -> None:
+        widget.upsert_row(replace(rows[30], name="Far down"))
+
+    assert await repaints_asked(rename) == []
 
 
 async def test_what_is_painted_after_any_change_is_what_the_rows_are() -> None:
