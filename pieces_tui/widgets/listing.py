@@ -128,9 +128,7 @@ class Listing:
             else:
                 view.put(row)
 
-    def to_repaint(
-        self, scroll_y: int, height: int, ids: Collection[str]
-    ) -> list[tuple[int, int]]:
+    def to_repaint(self, scroll_y: int, height: int, ids: Collection[str]) -> list[tuple[int, int]]:
         """The rows on screen (`height` lines from `scroll_y`) that now show another row than
         `drawn` says was drawn there, or one of `ids` (changed), as runs (start, stop)."""
         view, drawn = self.view, self.drawn
