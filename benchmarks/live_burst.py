@@ -103,13 +103,16 @@ def line(name: str, result: dict[str, Any]) -> str:
     live = result.get("live")
     if live:
         every = live["in_app"]["all"]
-        parts.append(f"live frame->paint {every['median_ms']:.1f}/{every['p95_ms']:.1f} ms")
+        parts.append(
+            f"live frame->paint {every['median_ms']:.1f}/{every['p95_ms']:.1f} ms (n={every['n']})"
+        )
     burst = result.get("burst")
     if burst:
         key = burst["keypress"]
         loop = burst["loop"]
         parts.append(
-            f"burst key {key['median_ms']:.1f}/{key['p95_ms']:.1f} ms (n={key['n']}), "
+            f"burst key {key['median_ms']:.1f}/{key['p95_ms']:.1f} ms (n={key['n']} of "
+            f"{burst.get('keys_pressed', '?')} pressed, one every 0.1 s), "
             f"sent in {burst['sent_in_s']:.2f} s, correct {burst['final_list_correct']}, "
             f"loop held {loop['held_s']:.2f} s, max {loop['max_ms']:.0f} ms, "
             f">16 ms x{loop['over_16ms']}"

@@ -352,6 +352,31 @@ async def keypresses(
     return {"move": summary(moves), "filter": summary(typing)}
 
 
+KEY_SPACING = 0.1
+"""Seconds between the burst's keypresses: a steady rate, whatever the app is doing."""
+
+
+async def _steady_keys(app: Any, stop: asyncio.Event, pressed: list[float]) -> None:
+    """Press down/up every `KEY_SPACING` s until `stop`, noting when each was sent. Straight to
+    the driver, as `Pilot._press_keys` does, but without its waits for the app to go idle: a key
+    is pressed when its time comes, busy app or not (a key queued behind a busy loop then shows
+    as the wait it is)."""
+    from textual import events
+
+    driver = app._driver
+    start = time.time()
+    i = 0
+    while not stop.is_set():
+        key = "down" if i % 8 < 4 else "up"
+        event = events.Key(key, None)
+        event.set_sender(app)
+        pressed.append(time.time())
+        driver.send_message(event)
+        i += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, start + i * KEY_SPACING - time.time()))
+
+
 async def burst(
     app: Any,
     pilot: Pilot[Any],
@@ -360,22 +385,49 @@ async def burst(
     timeline: LoopTimeline | None = None,
 ) -> dict[str, Any]:
     """Keypresses while 1,000 renames are sent; `timeline` (if any) watches the loop then
-    (not during the check of the final list after it)."""
+    (not during the check of the final list after it).
+
+    The keys come at a steady rate (`_steady_keys`), each timed from its press to the first
+    frame after the list moved its highlight for it (the list's `move_cursor_by`, which only
+    keys call here; keys are handled in order, so the k-th move is the k-th key's). Before
+    2026-12-02 (w5-live) the figure pressed a key, waited for the app to go idle (Pilot's
+    `_press_keys`) and for the parent's status reply, then pressed the next: 4-7 keys a burst,
+    each pressed when the loop happened to be free, so it missed the keys that queue."""
+    from pieces_tui.widgets.conversation_list import ConversationList
+
     parent = Parent()
     listing = app.main_screen.conversation_list
+    listing.focus()
+    await pilot.pause()
+    moved: list[float] = []
+    move_cursor_by = ConversationList.move_cursor_by
+
+    def timed_move(self: ConversationList, delta: int) -> None:
+        move_cursor_by(self, delta)
+        moved.append(time.time())
+
+    ConversationList.move_cursor_by = timed_move  # type: ignore[method-assign]
     await parent.ask(op="burst_start", count=1000, seconds=1.0)
-    latencies: list[float] = []
-    i = 0
+    pressed: list[float] = []
+    stop = asyncio.Event()
     with timeline or contextlib.nullcontext():
+        keys = asyncio.create_task(_steady_keys(app, stop, pressed))
         while True:
-            latency = await _press_timed(pilot, frames, handled, "down" if i % 8 < 4 else "up")
-            if latency is not None:
-                latencies.append(latency)
-            i += 1
             status = await parent.ask(op="burst_status")
             if status["done"]:
                 break
+            await asyncio.sleep(0.2)
+        stop.set()
+        await keys
+        with contextlib.suppress(TimeoutError):  # the last keys: handled, then painted
+            await until(lambda: len(moved) >= len(pressed), 10)
+            await frames.after(moved[-1], 10)
+    ConversationList.move_cursor_by = move_cursor_by  # type: ignore[method-assign]
     duration = float(status["duration"])
+    latencies: list[float] = []
+    for sent, done in zip(pressed, moved, strict=False):
+        with contextlib.suppress(TimeoutError):
+            latencies.append(await frames.after(done, 0.0) - sent)
 
     async def correct() -> bool:
         from pieces_tui.client import PiecesError
@@ -406,6 +458,8 @@ async def burst(
         "events": 1000,
         "sent_in_s": duration,
         "keypress": summary(latencies),
+        "keys_pressed": len(pressed),
+        "keys_handled": len(moved),
         "final_list_correct": ok,
     }
 

@@ -231,12 +231,19 @@ class ConversationList(RowList):
         if not self._listing.attached:
             self.rows_replaced()  # the first news from the source: show it
             return
+        # Repaint only the rows on screen now showing another or a changed conversation (each
+        # line costs Textual's styling, ~5x our strip; a burst repainted all, every frame).
+        old_y = self.scroll_offset.y
         self._listing.apply(ids)
-        scroll_y = self._listing.anchored_scroll(self.scroll_offset.y)
+        scroll_y = self._listing.anchored_scroll(old_y)
         self.update_virtual_size()
         self.scroll_y_to(scroll_y)
         self._keep_highlight()
-        self.refresh()
+        if scroll_y != old_y:
+            self.refresh()  # the scroll moved every line
+        else:  # one region per run of rows (a row in at the top shifts them all: one region)
+            for start, stop in self._listing.to_repaint(old_y, self.size.height, ids):
+                self.refresh_lines(start * ROW_HEIGHT, (stop - start) * ROW_HEIGHT)
         self._settle()
 
     def rows_replaced(self) -> None:
@@ -363,6 +370,12 @@ class ConversationList(RowList):
 
     # --- rendering --------------------------------------------------------------------------------
 
+    def render_line(self, y: int) -> Strip:
+        index = (self.scroll_offset.y + y) // ROW_HEIGHT
+        if index >= len(self._view):
+            self._listing.drawn.pop(index, None)  # drawn blank
+        return super().render_line(y)
+
     def render_row(self, index: int, width: int) -> RowStrips:
         return self.render_row_line(index, 0, width), self.render_row_line(index, 1, width)
 
@@ -371,6 +384,7 @@ class ConversationList(RowList):
         # changes the names' match styles, not the second lines, so those are not built again
         # (nor is the relative time of a name line worked out).
         row = self._view.at(index)
+        self._listing.drawn[index] = row.id
         highlighted = row.id == self._highlighted_id
         marked = row.id in self._marked
         focused = self.has_focus

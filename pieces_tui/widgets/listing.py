@@ -53,6 +53,8 @@ class Listing:
         rows), the oldest first: what typing narrows and erasing widens back to."""
         self.seen = Seen()
         self.row_height = row_height
+        self.drawn: dict[int, str] = {}
+        """By position, the id of the row the list last drew there (none: drawn blank)."""
 
     # -- what is listed ---------------------------------------------------------------------------
 
@@ -125,6 +127,27 @@ class Listing:
                 view.discard(conversation_id)
             else:
                 view.put(row)
+
+    def to_repaint(self, scroll_y: int, height: int, ids: Collection[str]) -> list[tuple[int, int]]:
+        """The rows on screen (`height` lines from `scroll_y`) that now show another row than
+        `drawn` says was drawn there, or one of `ids` (changed), as runs (start, stop)."""
+        view, drawn = self.view, self.drawn
+        stop = min(len(view), -(-(scroll_y + height) // self.row_height))
+        changed = [
+            index
+            for index in range(scroll_y // self.row_height, stop)
+            if drawn.get(index) != (shown := view.at(index).id) or shown in ids
+        ]
+        changed += sorted(index for index in drawn if index >= len(view))  # they go blank
+        if len(drawn) > 512:  # rows scrolled past (one missing only means a repaint)
+            drawn.clear()
+        runs: list[tuple[int, int]] = []
+        for index in changed:
+            if runs and runs[-1][1] == index:
+                runs[-1] = (runs[-1][0], index + 1)
+            else:
+                runs.append((index, index + 1))
+        return runs
 
     def own_rows(self) -> SortedRows:
         if self.own is None or self.rows is not self.own:

@@ -212,7 +212,9 @@ class RowList(ScrollView, can_focus=True):
         # does, so it is updated in place, and a layout asked for only when the scrollbar comes
         # or goes (it takes a column from the rows). `_scroll_update` is what Textual's own
         # `_size_updated` calls for the same (Textual is pinned).
+        # The rows themselves are repainted by the caller, which knows which changed.
         shown = self.show_vertical_scrollbar
         self.set_reactive(Widget.virtual_size, size)
         self._scroll_update(size)
-        self.refresh(layout=self.show_vertical_scrollbar != shown)
+        if self.show_vertical_scrollbar != shown:
+            self.refresh(layout=True)

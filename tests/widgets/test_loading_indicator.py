@@ -1,21 +1,30 @@
-"""The detail pane's loading indicator repaints only the lines around its dots."""
+"""The detail pane's loading indicator repaints only the lines around its dots, and shows them
+only once a load has lasted its delay."""
 
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
-from pieces_tui.widgets.detail.loading import DotsIndicator
+from pieces_tui.widgets.detail import ConversationDetail
+from pieces_tui.widgets.detail.loading import DOTS_DELAY, DotsIndicator
 
 
 class IndicatorApp(App[None]):
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
     def compose(self) -> ComposeResult:
-        yield DotsIndicator()
+        yield DotsIndicator(delay=self.delay)
 
 
-async def repaints_asked(size: tuple[int, int]) -> tuple[list[tuple[Region, ...]], list[str]]:
-    """The regions one tick of the indicator asks to repaint at `size`, and its lines' text."""
-    app = IndicatorApp()
+async def repaints_asked(
+    size: tuple[int, int], delay: float = 0.0
+) -> tuple[list[tuple[Region, ...]], list[str]]:
+    """The regions one tick of the indicator asks to repaint at `size`, and its lines' text
+    (by default with no delay before its dots: they show at once)."""
+    app = IndicatorApp(delay)
     async with app.run_test(size=size) as pilot:
         indicator = app.query_one(DotsIndicator)
         await pilot.pause()
@@ -44,3 +53,18 @@ async def test_it_asks_for_a_repaint_of_its_middle_lines_only() -> None:
 async def test_a_short_one_repaints_whole() -> None:
     asked, _ = await repaints_asked((60, 3))
     assert asked == [()]
+
+
+async def test_within_its_delay_it_is_a_blank_cover_that_asks_for_no_repaint() -> None:
+    # A delay no test run outlasts: the tick below is always within it.
+    asked, lines = await repaints_asked((60, 21), delay=600.0)
+    assert asked == []
+    assert not any("●" in text for text in lines)
+    assert len(lines) == 21
+
+
+def test_the_pane_waits_before_its_dots() -> None:
+    indicator = ConversationDetail().get_loading_widget()
+    assert isinstance(indicator, DotsIndicator)
+    assert indicator.delay == DOTS_DELAY
+    assert 0.1 <= DOTS_DELAY <= 0.25  # most openings are built within it; a slow one says so
