@@ -63,9 +63,11 @@ async def shown(app: PaneApp, pilot) -> ConversationDetail:
     detail.show_conversation(conversation())
     await wait_until(
         pilot,
-        lambda: not detail.loading
-        and len(message_blocks(detail)) == len(TEXTS)
-        and all(md.filled for md in detail.query(SafeMarkdown)),
+        lambda: (
+            not detail.loading
+            and len(message_blocks(detail)) == len(TEXTS)
+            and all(md.filled for md in detail.query(SafeMarkdown))
+        ),
     )
     await pilot.pause()
     return detail
