@@ -107,7 +107,7 @@ def _text_widgets(block: Widget) -> list[Static]:
     """The widgets of `block`'s Markdown that hold text (not the role label above it), or its
     one `PlainText` (a message with no Markdown syntax, which may come before any Markdown
     was imported)."""
-    plain = list(block.query(PlainText))
+    plain: list[Static] = list(block.query(PlainText))
     if plain:
         return plain
     from textual.widgets import Markdown  # loaded by then: the block's Markdown is mounted
