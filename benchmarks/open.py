@@ -149,6 +149,10 @@ def report(result: dict[str, Any]) -> str:
             if values:
                 cells.append(f"{point} {statistics.median(values):.0f}")
         lines.append(f"  {size:>5}: " + ", ".join(cells))
+        if opens:  # the layouts and repaints of the median open: (ms from the highlight, ms)
+            middle = sorted(opens, key=lambda o: o["painted"] or 0)[len(opens) // 2]
+            shown = ", ".join(f"{what} at {at} for {took}" for at, took, what in middle["passes"])
+            lines.append(f"         median open's passes: {shown}")
     return "\n".join(lines)
 
 
@@ -248,6 +252,24 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
 
     ConversationDetail.set_loading = timed_set_loading  # type: ignore[method-assign]
 
+    # Every layout and repaint of the screen, (ms from the highlight, ms it took, what): where
+    # the time between the points goes.
+    passes: list[tuple[float, float, str]] = []
+    from textual.screen import Screen
+
+    def timed_pass(method: Any, what: str) -> Any:
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            began = time.time()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                passes.append((began, (time.time() - began) * 1000, what))
+
+        return timed
+
+    Screen._refresh_layout = timed_pass(Screen._refresh_layout, "layout")  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_pass(Screen._compositor_refresh, "repaint")  # type: ignore[method-assign]
+
     frames: list[float] = []
     settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
     app = create_app(url=options.url, settings=settings, discover_hosts=False, list_cache=False)
@@ -301,6 +323,7 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                     await asyncio.sleep(settle)
                     marks.clear()
                     cpu.clear()
+                    passes.clear()
                     if profiler is not None and conversation_id == target:
                         profiler.enable()
                     start = time.time()
@@ -323,6 +346,11 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                     for point, moment in cpu.items():
                         timeline[f"cpu_{point}"] = (moment - start_cpu) * 1000
                     timeline["cpu_painted"] = (painted_cpu - start_cpu) * 1000
+                    timeline["passes"] = [  # type: ignore[assignment]
+                        [round((at - start) * 1000), round(took), what]
+                        for at, took, what in passes
+                        if at <= painted
+                    ]
                     opens.append(timeline)
             result["opens"][size] = opens
     if profiler is not None:
