@@ -17,7 +17,9 @@ Each open is a timeline, in ms from the highlight: `open` (the screen starts loa
 returned: the pane's widgets created), `texts` (the mounted message blocks have their Markdown
 in), `revealed` (the loading indicator lifted), `painted` (the next frame handed to the driver;
 what the probe's `open` figure measures); each point also in the app process's CPU time
-(`cpu_*`: threads included, the other processes' load not). `--profile OUT` runs one more
+(`cpu_*`: threads included, the other processes' load not), with the garbage collections
+during it (`gc_ms`, `gc2`: full ones) and the screen's layouts and repaints until the paint
+(shown for the median open). `--profile OUT` runs one more
 process of the first tree under cProfile around the opens (20 and 2,000 messages) and writes
 the stats to OUT.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -144,7 +147,7 @@ def report(result: dict[str, Any]) -> str:
     lines = []
     for size, opens in result["opens"].items():
         cells = []
-        for point in (*POINTS, *CPU_POINTS):
+        for point in (*POINTS, *CPU_POINTS, "gc_ms", "gc2"):
             values = [o[point] for o in opens if o.get(point) is not None]
             if values:
                 cells.append(f"{point} {statistics.median(values):.0f}")
@@ -270,6 +273,18 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
     Screen._refresh_layout = timed_pass(Screen._refresh_layout, "layout")  # type: ignore[method-assign]
     Screen._compositor_refresh = timed_pass(Screen._compositor_refresh, "repaint")  # type: ignore[method-assign]
 
+    # Garbage collections during an open: (generation, ms).
+    collections: list[tuple[int, float]] = []
+    collecting: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting[:] = [time.perf_counter()]
+        elif collecting:
+            collections.append((info["generation"], (time.perf_counter() - collecting[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
+
     frames: list[float] = []
     settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
     app = create_app(url=options.url, settings=settings, discover_hosts=False, list_cache=False)
@@ -324,6 +339,7 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                     marks.clear()
                     cpu.clear()
                     passes.clear()
+                    collections.clear()
                     if profiler is not None and conversation_id == target:
                         profiler.enable()
                     start = time.time()
@@ -346,6 +362,8 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                     for point, moment in cpu.items():
                         timeline[f"cpu_{point}"] = (moment - start_cpu) * 1000
                     timeline["cpu_painted"] = (painted_cpu - start_cpu) * 1000
+                    timeline["gc_ms"] = sum(ms for _, ms in collections)
+                    timeline["gc2"] = sum(1 for gen, _ in collections if gen == 2)
                     timeline["passes"] = [  # type: ignore[assignment]
                         [round((at - start) * 1000), round(took), what]
                         for at, took, what in passes
