@@ -4,6 +4,10 @@ plain text only, showing the same text, looking exactly as its Markdown paragrap
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime
 
 import pytest
@@ -106,8 +110,22 @@ async def test_plain_messages_look_as_their_markdown_did(monkeypatch, size) -> N
         async with app.run_test(size=size) as pilot:
             detail = await shown(app, pilot)
             assert bool(detail.query(PlainText)) is not markdown_only
-            screens.append(rendered(app))
+            screens.append(await settled_screen(pilot))
     assert screens[0] == screens[1]
+
+
+async def settled_screen(pilot) -> list[list[tuple[str, object]]]:
+    """The screen once two renders a moment apart agree (a Markdown filled in lays its block
+    out again a frame later)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    last = rendered(pilot.app)
+    while True:
+        await pilot.pause(0.05)
+        now = rendered(pilot.app)
+        if now == last or loop.time() > deadline:
+            return now
+        last = now
 
 
 def rendered(app: App[None]) -> list[list[tuple[str, object]]]:
@@ -130,3 +148,52 @@ def rendered(app: App[None]) -> list[list[tuple[str, object]]]:
                         cells.append((char, style))
         rows.append(cells)
     return rows
+
+
+OPEN_PLAIN = textwrap.dedent(
+    """
+    import asyncio, sys
+    from datetime import UTC, datetime
+
+    from textual.app import App
+
+    from pieces_tui.paths import styles_dir
+    from pieces_tui.widgets.detail import ConversationDetail, ConversationView, MessageView
+
+    NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+    class PaneApp(App[None]):
+        CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "detail.tcss"]
+
+        def compose(self):
+            yield ConversationDetail(now=lambda: NOW)
+
+    async def main() -> None:
+        async with App.run_test(PaneApp(), size=(100, 40)) as pilot:
+            detail = pilot.app.query_one(ConversationDetail)
+            detail.show_loading("c1")
+            messages = [MessageView(f"m{k}", "USER", f"Message {k} of 20.") for k in range(20)]
+            detail.show_conversation(
+                ConversationView("c1", "Plain", "COPILOT", NOW, NOW, messages=messages)
+            )
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while (detail.loading or len(detail.window) != 20) and loop.time() < deadline:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            print("revealed" if not detail.loading else "still loading")
+            print("markdown_it" in sys.modules)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_an_opening_of_plain_messages_imports_no_markdown() -> None:
+    """markdown-it, its plugins and Textual's Markdown (~0.07 s) load only for a text that needs
+    them: in a fresh interpreter (this one has imported everything already)."""
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_PLAIN], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["revealed", "False"]

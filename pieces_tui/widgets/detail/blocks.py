@@ -79,10 +79,12 @@ def settled(blocks: Sequence[Widget]) -> bool:
     """True when every block's Markdown has been parsed and mounted (so its height is known
     once it is laid out): message blocks, or the pane's annotation sections. A message block
     not composed yet has no children: it is not settled; a plain one is once composed."""
+    if not all(block.children for block in blocks):
+        return False  # not composed yet
     rest = [
         block
         for block in blocks
-        if not (isinstance(block, MessageBlock) and block.plain is not None and block.children)
+        if not (isinstance(block, MessageBlock) and block.plain is not None)
     ]
     if not rest:
         return True  # (without importing Markdown, which the first frame does without)
