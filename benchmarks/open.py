@@ -16,14 +16,19 @@ Each open is a timeline, in ms from the highlight: `open` (the screen starts loa
 `fetched` (`load_detail` returned: the requests and their parse), `shown` (`show_conversation`
 returned: the pane's widgets created), `texts` (the mounted message blocks have their Markdown
 in), `revealed` (the loading indicator lifted), `painted` (the next frame handed to the driver;
-what the probe's `open` figure measures). `--profile OUT` runs one more process of the first
-tree under cProfile around the opens (20 and 2,000 messages) and writes the stats to OUT.
+what the probe's `open` figure measures); each point also in the app process's CPU time
+(`cpu_*`: threads included, the other processes' load not), with the garbage collections
+during it (`gc_ms`, `gc2`: full ones) and the screen's layouts and repaints until the paint
+(shown for the median open). `--profile OUT` runs one more
+process of the first tree under cProfile around the opens (20 and 2,000 messages) and writes
+the stats to OUT.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -37,6 +42,10 @@ from typing import Any
 HERE = Path(__file__).resolve()
 SIZE = (120, 40)
 BIG = (20, 200, 2_000)
+POINTS = ("open", "fetched", "shown", "texts", "revealed", "painted")
+CPU_POINTS = tuple(f"cpu_{point}" for point in POINTS)
+"""The same points in this process's CPU time (ms from the highlight): on a loaded machine
+the wall clock waits for the other processes, the CPU time does not."""
 
 MARKDOWN_MESSAGE = """## Step {k}
 
@@ -138,19 +147,23 @@ def report(result: dict[str, Any]) -> str:
     lines = []
     for size, opens in result["opens"].items():
         cells = []
-        for point in ("open", "fetched", "shown", "texts", "revealed", "painted"):
+        for point in (*POINTS, *CPU_POINTS, "gc_ms", "gc2"):
             values = [o[point] for o in opens if o.get(point) is not None]
             if values:
                 cells.append(f"{point} {statistics.median(values):.0f}")
         lines.append(f"  {size:>5}: " + ", ".join(cells))
+        if opens:  # the layouts and repaints of the median open: (ms from the highlight, ms)
+            middle = sorted(opens, key=lambda o: o["painted"] or 0)[len(opens) // 2]
+            shown = ", ".join(f"{what} at {at} for {took}" for at, took, what in middle["passes"])
+            lines.append(f"         median open's passes: {shown}")
     return "\n".join(lines)
 
 
 def summary(runs: dict[str, list[dict[str, Any]]]) -> str:
     """Per tree and conversation: the median over every open of every round, of each point."""
-    head = "| tree | conversation | open | fetched | shown | texts | revealed | painted | loads |"
-    lines = [head]
-    lines.append("|---|---|--:|--:|--:|--:|--:|--:|---|")
+    head = "| tree | conversation | " + " | ".join(POINTS) + " | cpu: " + " | ".join(POINTS)
+    lines = [head + " | loads |"]
+    lines.append("|---|---|" + "--:|" * (2 * len(POINTS)) + "---|")
     for tree, results in runs.items():
         if not results:
             continue
@@ -158,7 +171,7 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> str:
         loads = ", ".join(f"{r['load']:.1f}" for r in results)
         for size in sizes:
             cells = []
-            for point in ("open", "fetched", "shown", "texts", "revealed", "painted"):
+            for point in (*POINTS, *CPU_POINTS):
                 values = [o[point] for r in results for o in r["opens"][size] if o.get(point)]
                 cells.append(f"{statistics.median(values):.0f}" if values else "-")
             lines.append(f"| {Path(tree).name} | {size} | " + " | ".join(cells) + f" | {loads} |")
@@ -179,20 +192,28 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
     # Every point is noted by a hook where it happens, and the timing loop waits on an event
     # those hooks set: polling the pane's DOM every millisecond slowed the very loop it timed.
     marks: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     changed = asyncio.Event()
 
     def mark(point: str) -> None:
         marks.setdefault(point, time.time())
+        cpu.setdefault(point, time.process_time())
         changed.set()
 
-    load_detail = main_screen.load_detail
+    # The screen imports `load_detail` from the loader when it first opens one (trees before
+    # that imported it at the top of screens/main.py): patch it wherever it is looked up.
+    from pieces_tui import detail_loader
+
+    load_detail = detail_loader.load_detail
 
     async def timed_load(*args: Any, **kwargs: Any) -> Any:
         view = await load_detail(*args, **kwargs)
         mark("fetched")
         return view
 
-    main_screen.load_detail = timed_load  # type: ignore[assignment]
+    detail_loader.load_detail = timed_load  # type: ignore[assignment]
+    if hasattr(main_screen, "load_detail"):
+        main_screen.load_detail = timed_load  # type: ignore[attr-defined]
     show_loading = ConversationDetail.show_loading
 
     def timed_loading(self: ConversationDetail, conversation_id: str) -> None:
@@ -210,8 +231,11 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
     toc = ConversationDetail.on_markdown_table_of_contents_updated
 
     def texts_in(blocks: list[Any]) -> bool:
+        # A block is composed (a plain one, on trees that have them, has its text then) and
+        # each of its Markdown has its blocks mounted.
         return bool(blocks) and all(
-            bool(markdown.children) for block in blocks for markdown in block.query(Markdown)
+            bool(block.children) and all(bool(md.children) for md in block.query(Markdown))
+            for block in blocks
         )
 
     def timed_toc(self: ConversationDetail, event: Any) -> None:
@@ -225,9 +249,41 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
     def timed_set_loading(self: ConversationDetail, loading: bool) -> None:
         set_loading(self, loading)
         if not loading and "shown" in marks:
+            if "texts" not in marks and texts_in(message_blocks(self)):
+                mark("texts")  # plain blocks post no TableOfContentsUpdated
             mark("revealed")
 
     ConversationDetail.set_loading = timed_set_loading  # type: ignore[method-assign]
+
+    # Every layout and repaint of the screen, (ms from the highlight, ms it took, what): where
+    # the time between the points goes.
+    passes: list[tuple[float, float, str]] = []
+    from textual.screen import Screen
+
+    def timed_pass(method: Any, what: str) -> Any:
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            began = time.time()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                passes.append((began, (time.time() - began) * 1000, what))
+
+        return timed
+
+    Screen._refresh_layout = timed_pass(Screen._refresh_layout, "layout")  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_pass(Screen._compositor_refresh, "repaint")  # type: ignore[method-assign]
+
+    # Garbage collections during an open: (generation, ms).
+    collections: list[tuple[int, float]] = []
+    collecting: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting[:] = [time.perf_counter()]
+        elif collecting:
+            collections.append((info["generation"], (time.perf_counter() - collecting[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
 
     frames: list[float] = []
     settings = Settings(path=Path(tempfile.mkdtemp()) / "config.json")
@@ -281,9 +337,13 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                 for conversation_id in (other, target):
                     await asyncio.sleep(settle)
                     marks.clear()
+                    cpu.clear()
+                    passes.clear()
+                    collections.clear()
                     if profiler is not None and conversation_id == target:
                         profiler.enable()
                     start = time.time()
+                    start_cpu = time.process_time()
                     listing.highlight(conversation_id)
                     await until(lambda: "texts" in marks and "revealed" in marks)
                     done = max(marks["texts"], marks["revealed"])
@@ -291,6 +351,7 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                     if profiler is not None:
                         profiler.disable()
                     painted = next(t for t in frames if t >= done)
+                    painted_cpu = time.process_time()  # at most a frame late
                     if conversation_id != target or detail.conversation_id != target:
                         continue
                     timeline: dict[str, float | None] = {
@@ -298,6 +359,16 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
                         for point in ("open", "fetched", "shown", "texts", "revealed")
                     }
                     timeline["painted"] = (painted - start) * 1000
+                    for point, moment in cpu.items():
+                        timeline[f"cpu_{point}"] = (moment - start_cpu) * 1000
+                    timeline["cpu_painted"] = (painted_cpu - start_cpu) * 1000
+                    timeline["gc_ms"] = sum(ms for _, ms in collections)
+                    timeline["gc2"] = sum(1 for gen, _ in collections if gen == 2)
+                    timeline["passes"] = [  # type: ignore[assignment]
+                        [round((at - start) * 1000), round(took), what]
+                        for at, took, what in passes
+                        if at <= painted
+                    ]
                     opens.append(timeline)
             result["opens"][size] = opens
     if profiler is not None:

@@ -206,20 +206,23 @@ def highlighted(app, message_id: str) -> list[tuple[str, str]]:
 
     from pieces_tui.widgets.detail import message_blocks
     from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
+    from pieces_tui.widgets.detail.plain import PlainText
 
     out = []
     for block in message_blocks(app.main_screen.detail):
         if block.message.id != message_id:
             continue
-        for markdown in block.query(Markdown):
-            for widget in markdown.query(Static):
-                content = widget.content
-                if isinstance(content, Content):
-                    out.extend(
-                        (content.plain[span.start : span.end], str(span.style))
-                        for span in content.spans
-                        if span.style in (MATCH_STYLE, CURRENT_STYLE)
-                    )
+        # A message with no Markdown syntax is one PlainText (widgets/detail/plain.py).
+        widgets = [*block.query(PlainText)]
+        widgets += [w for markdown in block.query(Markdown) for w in markdown.query(Static)]
+        for widget in widgets:
+            content = widget.content
+            if isinstance(content, Content):
+                out.extend(
+                    (content.plain[span.start : span.end], str(span.style))
+                    for span in content.spans
+                    if span.style in (MATCH_STYLE, CURRENT_STYLE)
+                )
     return out
 
 

@@ -125,11 +125,11 @@ def text_message(k: int, text: str) -> MessageView:
 
 
 def test_estimated_rows_wraps_prose_and_not_code() -> None:
-    assert estimated_rows("short", 40, 100) == 3  # margin, role line, one line
-    assert estimated_rows("x" * 100, 40, 100) == 2 + 3  # wrapped over three rows
+    assert estimated_rows("short", 40, 100) == 4  # margin, role line, one line, blank row
+    assert estimated_rows("x" * 100, 40, 100) == 3 + 3  # wrapped over three rows
     code = "```python\n" + "y = 1  # " + "z" * 200 + "\n```"
-    assert estimated_rows(code, 40, 100) == 2 + 3  # fences and one unwrapped line of code
-    assert estimated_rows("a\n\nb", 40, 100) == 2 + 3  # the blank line is the paragraph gap
+    assert estimated_rows(code, 40, 100) == 3 + 3  # fences and one unwrapped line of code
+    assert estimated_rows("a\n\nb", 40, 100) == 3 + 3  # the blank line is the paragraph gap
 
 
 def test_estimated_rows_stops_counting_at_enough() -> None:
@@ -138,11 +138,11 @@ def test_estimated_rows_stops_counting_at_enough() -> None:
 
 
 def test_screenful_is_what_fills_the_height_up_to_a_batch() -> None:
-    tall = [text_message(k, "line\n" * 20) for k in range(20)]  # 22 rows each
+    tall = [text_message(k, "line\n" * 20) for k in range(20)]  # 23 rows each
     assert screenful(tall, 80, 30) == 2
-    assert screenful(tall, 80, 44) == 2
-    assert screenful(tall, 80, 45) == 3
-    short = [text_message(k, "one line") for k in range(20)]  # 3 rows each
+    assert screenful(tall, 80, 46) == 2
+    assert screenful(tall, 80, 47) == 3
+    short = [text_message(k, "one line") for k in range(20)]  # 4 rows each
     assert screenful(short, 80, 300) == MESSAGE_BATCH
     assert screenful(short[:4], 80, 300) == 4  # fewer at hand than fill it: all of them
     assert screenful([text_message(0, "x" * 10_000)], 80, 30) == 1

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label
 
+from pieces_tui.widgets.detail.plain import PlainText, plain_text
 from pieces_tui.widgets.detail.views import MessageView
 
 __all__ = ["MessageBlock", "markdown_blocks", "message_blocks", "settled"]
@@ -19,16 +20,28 @@ ROLE_LABELS = {"USER": "You", "ASSISTANT": "Copilot", "SYSTEM": "System"}
 
 
 class MessageBlock(Vertical):
-    """One message: its role and its text as Markdown."""
+    """One message: its role and its text, as Markdown or, when it has no Markdown syntax, as
+    one `PlainText` that looks the same (plain.py)."""
 
     class Resized(Message):
         """A block was laid out at a new size (mounted, or its Markdown filled in)."""
+
+    class Filled(Message):
+        """A plain block's text is mounted (a Markdown block's is when its Markdown posts
+        `TableOfContentsUpdated`): what waits for the text, a search highlight or the pane's
+        reveal, looks again."""
+
+        def __init__(self, block: MessageBlock) -> None:
+            super().__init__()
+            self.block = block
 
     def __init__(self, message: MessageView) -> None:
         role = message.role.upper()
         super().__init__(classes=f"message -{role.lower()}")
         self.message = message
         self._role = role
+        self.plain = plain_text(message.text)
+        """What the block shows as plain text, or `None` when its text is shown as Markdown."""
         self.leaving = False
         """Set when the pane removes this block: until Textual has pruned it, it is still a
         child, but no longer part of the window (nothing should count or hold it)."""
@@ -40,7 +53,15 @@ class MessageBlock(Vertical):
     def compose(self) -> ComposeResult:
         label = ROLE_LABELS.get(self._role, self._role.replace("_", " ").title())
         yield Label(Content(label), classes="message-role")
-        yield from markdown_blocks(self.message.text, empty="*(empty message)*")
+        if self.plain is not None:
+            yield PlainText(self.plain)
+        else:
+            yield from markdown_blocks(self.message.text, empty="*(empty message)*")
+
+    def on_mount(self) -> None:
+        # Its children are mounted by now (Textual composes before `Mount`).
+        if self.plain is not None:
+            self.post_message(self.Filled(self))
 
     def on_resize(self) -> None:
         self.post_message(self.Resized())
@@ -57,12 +78,19 @@ def markdown_blocks(text: str, *, empty: str = "") -> Iterator[Widget]:
 def settled(blocks: Sequence[Widget]) -> bool:
     """True when every block's Markdown has been parsed and mounted (so its height is known
     once it is laid out): message blocks, or the pane's annotation sections. A message block
-    not composed yet has no Markdown: it is not settled."""
-    if not blocks:
+    not composed yet has no children: it is not settled; a plain one is once composed."""
+    if not all(block.children for block in blocks):
+        return False  # not composed yet
+    rest = [
+        block
+        for block in blocks
+        if not (isinstance(block, MessageBlock) and block.plain is not None)
+    ]
+    if not rest:
         return True  # (without importing Markdown, which the first frame does without)
     from pieces_tui.widgets.safe_markdown import SafeMarkdown
 
-    for block in blocks:
+    for block in rest:
         markdowns = [child for child in block.children if isinstance(child, SafeMarkdown)]
         if not markdowns or not all(markdown.filled for markdown in markdowns):
             return False

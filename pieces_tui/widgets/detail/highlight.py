@@ -22,6 +22,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from pieces_tui.widgets.detail.plain import PlainText
+
 __all__ = ["CURRENT_STYLE", "MATCH_STYLE", "MatchHighlighter", "match_spans", "query_words"]
 
 MATCH_STYLE = "bold $text-warning underline"
@@ -102,7 +104,12 @@ class MatchHighlighter:
 
 
 def _text_widgets(block: Widget) -> list[Static]:
-    """The widgets of `block`'s Markdown that hold text (not the role label above it)."""
+    """The widgets of `block`'s Markdown that hold text (not the role label above it), or its
+    one `PlainText` (a message with no Markdown syntax, which may come before any Markdown
+    was imported)."""
+    plain: list[Static] = list(block.query(PlainText))
+    if plain:
+        return plain
     from textual.widgets import Markdown  # loaded by then: the block's Markdown is mounted
 
     return [

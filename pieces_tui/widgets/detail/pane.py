@@ -368,6 +368,14 @@ class ConversationDetail(CursorMessages, can_focus=True):
             self._highlight(node)
         self._reveal_when_ready()
 
+    @on(MessageBlock.Filled)
+    def _plain_filled(self, event: MessageBlock.Filled) -> None:
+        """A plain message's text is mounted: as for a Markdown one, above."""
+        event.stop()
+        if event.block.message.id in self.matches:
+            self._highlight(event.block)
+        self._reveal_when_ready()
+
     def _to_match(self, message_id: str | None) -> None:
         if message_id is not None:
             self.move_cursor(message_id, top=True)

@@ -183,13 +183,15 @@ _FENCES = ("```", "~~~")
 
 def estimated_rows(text: str, width: int, enough: int) -> int:
     """A low estimate of the rows a message takes in the pane at `width` columns, counted up to
-    `enough`: its margin and role line, then each line of its text wrapped at `width` (a line of
-    code counts one row: a code block scrolls sideways rather than wrap). Markdown shows most
-    lines about as wide as their source; what it shows wider or taller (tables, headings with
-    their margins) only makes the estimate lower, and a link, shown shorter than its source,
-    is the one thing it overestimates."""
+    `enough`: its margin, role line and the blank row under its text (every Markdown block,
+    and a plain text, has a bottom margin of one), then each line of its text wrapped at
+    `width` (a line of code counts one row: a code block scrolls sideways rather than wrap).
+    Markdown shows most lines about as wide as their source; what it shows wider or taller
+    (tables, headings with their margins) only makes the estimate lower; a link, shown shorter
+    than its source, and a text Markdown shows nothing of (a link definition alone) are what
+    it overestimates."""
     width = max(1, width)
-    rows = 2
+    rows = 3
     in_code = False
     # Past this many characters there are `enough` rows whatever they are, unless they are
     # long lines of code: cutting there only lowers the estimate (and keeps a 5 MB text cheap).
