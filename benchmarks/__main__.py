@@ -1,6 +1,7 @@
 """The end-to-end benchmark: the real app against the embedded server, beside two references.
 
     python -m benchmarks [--quick] [--json] [--sizes 100,1000] [--runs R] [--samples S]
+                         [--cold-only] [--from-source]
 
 For each N (100, 1,000, 10,000, 50,000; `--quick`: 1,000, one run) this starts the
 embedded server seeded with N synthetic conversations (plus three with 20, 200 and 2,000
@@ -13,6 +14,11 @@ new message / delete made through HTTP by this process), keypress to paint (high
 keypresses during a burst of 1,000 stream events, and opening the big conversations.
 Without `--quick`, it ends with the server-side search benchmark (`benchmarks/search.py`,
 `--search-sizes`, default 1,000 / 10,000 / 50,000 conversations of 10 messages).
+
+Our modules are byte-compiled first, as pip does when it installs a package (Textual, which the
+floor imports, was): a machine that sets PYTHONDONTWRITEBYTECODE (this one does) would
+otherwise compile ~50 of them from source on every start (~0.1 s of CPU). `--from-source`
+measures that start instead.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -410,6 +417,8 @@ async def run(options: argparse.Namespace) -> None:
         print(text, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
+    if not options.from_source:
+        byte_compile(log)
     interactive = not options.cold_only
     results = [await bench_size(rows, runs, samples, log, interactive) for rows in sizes]
     # Server-side search (benchmarks/search.py): not in --quick (building 50,000 takes minutes).
@@ -435,6 +444,17 @@ async def run(options: argparse.Namespace) -> None:
             print("\nServer search per query (50 queries):\n" + search_bench.table(searched))
 
 
+def byte_compile(log: Callable[[str], None]) -> None:
+    """Write pieces_tui's bytecode (compileall writes it whatever PYTHONDONTWRITEBYTECODE says)."""
+    import compileall
+
+    import pieces_tui
+
+    folder = Path(pieces_tui.__file__).parent
+    ok = compileall.compile_dir(folder, quiet=1)
+    log(f"byte-compiled {folder} ({'ok' if ok else 'with errors'})")
+
+
 def search_sizes(options: argparse.Namespace) -> list[int]:
     if options.search_sizes:
         return [int(s) for s in options.search_sizes.split(",")]
@@ -452,6 +472,11 @@ def main() -> None:
         "--cold-only",
         action="store_true",
         help="cold starts and time until live only (no interactive figures, no search)",
+    )
+    parser.add_argument(
+        "--from-source",
+        action="store_true",
+        help="do not byte-compile pieces_tui first (every start compiles it from source)",
     )
     parser.add_argument(
         "--search-sizes", help="conversation counts of the search benchmark (not with --quick)"
