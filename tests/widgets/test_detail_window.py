@@ -102,12 +102,15 @@ async def test_scrolling_down_fetches_more_and_the_window_stays_bounded() -> Non
         detail = pane(app)
         detail.show_conversation(view(2_000), fetch)
         await wait_until(pilot, lambda: bool(mounted_ids(app)))
-        for _ in range(200):  # a bound, not a guess: a few scrolls reach message 120
+
+        def scrolled_past_120() -> bool:
+            # Each look scrolls to the end again: a batch is mounted, laid out, then the next
+            # fetched. Bounded in time, not in looks (200 looks ran out once on a loaded box,
+            # where the app lays out fewer frames per look).
             detail.scroll_end(animate=False)
-            await pilot.pause()
-            await wait_until(pilot, lambda: not detail.window.fetching)
-            if int(mounted_ids(app)[-1][1:]) > 120:
-                break
+            return int(mounted_ids(app)[-1][1:]) > 120 and not detail.window.fetching
+
+        await wait_until(pilot, scrolled_past_120, within=60, what="message 120 mounted")
         # Blocks trimmed off the top leave the DOM when their removal is processed: wait for
         # what is mounted to be the window (it was never more than the window itself).
         window = detail.window
