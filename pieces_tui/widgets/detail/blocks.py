@@ -62,6 +62,11 @@ class MessageBlock(Vertical):
         # Its children are mounted by now (Textual composes before `Mount`).
         if self.plain is not None:
             self.post_message(self.Filled(self))
+        # Its first `Resize` tells the pane it is laid out, but Textual does not always send
+        # one: under load (about 1 run in 30 of tests/widgets/test_detail_window.py) blocks
+        # were laid out on screen and none came, and the pane, at the end of its window, never
+        # looked again. The first refresh after the mount has laid it out: say so then too.
+        self.call_after_refresh(self.post_message, self.Resized())
 
     def on_resize(self) -> None:
         self.post_message(self.Resized())

@@ -160,7 +160,10 @@ class PagedMessages(VerticalScroll):
         if window.touches(where, batch):
             self._place(where, batch)
         else:
+            # Trimmed meanwhile by a load at the other end: the reader may still be at this
+            # end, and nothing else would make the pane look again.
             self._update_edges()
+            self._check_edges()
 
     def _place(self, where: End, batch: Sequence[str]) -> None:
         """Mount `batch` (ids next to the window, all fetched) and trim the far end."""
