@@ -38,7 +38,7 @@ from pieces_tui.connection_messages import (
 )
 from pieces_tui.demo_runner import DemoUnavailable
 from pieces_tui.state.list_cache import ListCache
-from pieces_tui.state.problems import LoadProblem, human_error, log_detail, sentence, why
+from pieces_tui.state.problems import LoadProblem, LoadTroubles, log_detail, sentence, why
 from pieces_tui.state.store import ConversationStore, StoreChange
 from pieces_tui.workers import Workers
 
@@ -113,14 +113,9 @@ class Connection:
         self.from_snapshot = False
         """True while the store holds the saved list, not yet the server's."""
         self._state_now = "connecting"
-        self._load_failures = 0
-        self._load_error: PiecesError | None = None
-        self.version: str | None = None
-        """What the server says its version is (None until asked)."""
+        self._troubles = LoadTroubles()
         self.discovery: Discovery | None = None
         """How the last discovery went (None when the URL was given or it did not run)."""
-        self.problem: LoadProblem | None = None
-        """Why the bulk load keeps failing; None when it does not."""
         self.store.subscribe(self._store_changed)
         self._frame_out = asyncio.Event()
         self._workers = Workers(app)
@@ -138,6 +133,16 @@ class Connection:
         self._removed = set()
         self._loaded = False
         return changes
+
+    @property
+    def version(self) -> str | None:
+        """What the server says its version is (None until asked)."""
+        return self._troubles.version
+
+    @property
+    def problem(self) -> LoadProblem | None:
+        """Why the bulk load keeps failing; None when it does not."""
+        return self._troubles.problem
 
     @property
     def loaded(self) -> bool:
@@ -371,10 +376,7 @@ class Connection:
                 self._loaded = True
                 self.from_snapshot = False
                 self._state(self._state_now)
-                self._load_failures = 0
-                self._load_error = None
-                if self.problem is not None:
-                    self.problem = None
+                if self._troubles.loaded():
                     self._post(LoadTrouble(None))
                 self._post(StoreChanged())
                 key = self.cache_key()
@@ -395,11 +397,9 @@ class Connection:
         except PiecesError as error:
             log_detail("version check", error, client.base_url)
             return
-        self.version = check.version
-        if self._load_error is not None and not self.loaded:
-            # The load failed before the version was known: say it again, with the version
-            # (a 593's words name it), instead of waiting for the next attempt to.
-            self._tell_problem(self._load_error)
+        problem = self._troubles.version_known(check.version)
+        if problem is not None and not self.loaded:
+            self._post(LoadTrouble(problem))
         if not check.supported:
             log.warning("version check: %s", check.notice)
             self._app.post_message(ServerNotice(check.notice))
@@ -424,19 +424,8 @@ class Connection:
             self._load_failed(error)
 
     def _load_failed(self, error: PiecesError) -> None:
-        self._load_error = error
-        if not isinstance(error, SignedOut):
-            self._load_failures += 1
-        self._tell_problem(error)
-
-    def _tell_problem(self, error: PiecesError) -> None:
-        signed_out = isinstance(error, SignedOut)
-        text = human_error("Could not load the conversations", error, version=self.version)
-        if signed_out:
-            text = why(error)
-        problem = LoadProblem(text, max(1, self._load_failures), signed_out=signed_out)
-        if problem != self.problem:
-            self.problem = problem
+        problem = self._troubles.failed(error)
+        if problem is not None:
             self._post(LoadTrouble(problem))
 
     async def aclose(self) -> None:

@@ -5,7 +5,8 @@ class and never repeats the address (the status bar shows it). The technical det
 own text, the URL) goes to the log, where `log_detail` puts it.
 
 `LoadProblem` is the state of the bulk load when it keeps failing: the UI shows it instead of
-"Loading conversations…" and says that it retries by itself.
+"Loading conversations…" and says that it retries by itself. `LoadTroubles` keeps it: failures
+counted in a row, told again once the server's version is known.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pieces_tui.client.errors import (
     UpdateRequired,
 )
 
-__all__ = ["LoadProblem", "human_error", "log_detail", "sentence", "why"]
+__all__ = ["LoadProblem", "LoadTroubles", "human_error", "log_detail", "sentence", "why"]
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +110,48 @@ class LoadProblem:
         if self.signed_out:
             return f"{self.text} Trying again by itself…"
         return f"{self.text} Trying again by itself (attempt {self.failures})…"
+
+
+class LoadTroubles:
+    """How the bulk load is going wrong, if it is. Each call returns the `LoadProblem` to show
+    when what to show changed, and None when it did not."""
+
+    def __init__(self) -> None:
+        self.problem: LoadProblem | None = None
+        """What the UI shows now; None while the load is not failing."""
+        self.version: str | None = None
+        """What the server says its version is (None until asked)."""
+        self._failures = 0
+        self._error: PiecesError | None = None
+
+    def failed(self, error: PiecesError) -> LoadProblem | None:
+        """The load failed again (being signed out is not a failure counted: nothing to retry)."""
+        self._error = error
+        if not isinstance(error, SignedOut):
+            self._failures += 1
+        return self._tell(error)
+
+    def version_known(self, version: str) -> LoadProblem | None:
+        """The version check answered. A load that failed before it did is told again, now
+        with the version (a 593's words name both), instead of at the next attempt."""
+        self.version = version
+        return None if self._error is None else self._tell(self._error)
+
+    def loaded(self) -> bool:
+        """The load succeeded: True when a problem was shown (the UI clears it)."""
+        shown = self.problem is not None
+        self.problem = self._error = None
+        self._failures = 0
+        return shown
+
+    def _tell(self, error: PiecesError) -> LoadProblem | None:
+        signed_out = isinstance(error, SignedOut)
+        if signed_out:
+            text = why(error)
+        else:
+            text = human_error("Could not load the conversations", error, version=self.version)
+        problem = LoadProblem(text, max(1, self._failures), signed_out=signed_out)
+        if problem == self.problem:
+            return None
+        self.problem = problem
+        return problem
