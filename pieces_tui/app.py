@@ -32,7 +32,6 @@ from pieces_tui.typeahead import KeysReady, Typeahead
 
 if TYPE_CHECKING:
     from pieces_tui.demo_runner import DemoServer
-    from pieces_tui.screens.connect import ConnectChoice
 
 # The connect screen is imported when it is first needed: the first frame is the main screen
 # (tests/test_deferred_imports.py).
@@ -168,45 +167,13 @@ class PiecesApp(EndsWithTerminal[None]):
 
     @on(ConnectionLost)
     def _connection_lost(self, event: ConnectionLost) -> None:
-        from pieces_tui.screens.connect import ConnectChoice, ConnectProblem, ConnectScreen
+        from pieces_tui.screens.connect import offer_choices
 
-        problem = ConnectProblem(
-            event.title,
-            f"{event.reason} Trying again by itself…" if event.retrying else event.reason,
-            event.looked_at,
-            url=event.url,
-            rejected=event.rejected,
-            choices=event.choices,
-        )
-        screen = ConnectScreen(problem)
-        self.push_screen(screen, self._connect_choice)
-        if not event.retrying:
-            return
-
-        def answered() -> bool:
-            if screen is not self.screen:
-                return False  # gone, or something on top of it: not now
-            screen.dismiss(ConnectChoice("retry"))
-            return True
-
-        self.connection.knock(answered)
+        offer_choices(self, self.connection, event)
 
     @on(ServerNotice)
     def _server_notice(self, event: ServerNotice) -> None:
         self.notify(event.text, title="Pieces OS version", severity="warning", timeout=20)
-
-    def _connect_choice(self, choice: ConnectChoice | None) -> None:
-        self.connection.stop_knocking()
-        if choice is None:
-            return
-        if choice.action == "demo":
-            from pieces_tui.demo_runner import DemoServer
-
-            self.connection.retry(demo=self.connection.demo or DemoServer())
-        elif choice.action == "url" and choice.url is not None:
-            self.connection.retry(url=choice.url)
-        else:
-            self.connection.retry()
 
     # -- one place for failures ------------------------------------------------------------------
 

@@ -2,13 +2,15 @@
 
 It has its own keys (its footer and `?` list only them), says which addresses answered and why
 each was not Pieces OS, and offers the URL that failed in the URL box so it can be corrected.
+`offer_choices` is the flow around it: the screen up, the connection knocking meanwhile, and
+the connection started again with what the user chose (or by the first answer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +24,11 @@ from pieces_tui.sanitize import clean_line
 from pieces_tui.screens.help import HelpScreen, binding_rows
 from pieces_tui.urls import EXAMPLE, check_url, normal_url
 from pieces_tui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from pieces_tui.connection import Connection, ConnectionLost
 
 MAX_REJECTED = 4
 """Addresses that answered but not as Pieces OS, listed at most (the rest are counted)."""
@@ -44,6 +51,45 @@ class ConnectProblem:
     url: str | None = None
     rejected: Sequence[str] = ()
     choices: Sequence[str] = ()
+
+
+def offer_choices(app: App[Any], connection: Connection, lost: ConnectionLost) -> None:
+    """No server answered: the connect screen, and (when the connection retries by itself) a
+    knock with backoff meanwhile, which retries as the user would once something answers."""
+    problem = ConnectProblem(
+        lost.title,
+        f"{lost.reason} Trying again by itself…" if lost.retrying else lost.reason,
+        lost.looked_at,
+        url=lost.url,
+        rejected=lost.rejected,
+        choices=lost.choices,
+    )
+    screen = ConnectScreen(problem)
+
+    def chosen(choice: ConnectChoice | None) -> None:
+        connection.stop_knocking()
+        if choice is None:
+            return
+        if choice.action == "demo":
+            from pieces_tui.demo_runner import DemoServer
+
+            connection.retry(demo=connection.demo or DemoServer())
+        elif choice.action == "url" and choice.url is not None:
+            connection.retry(url=choice.url)
+        else:
+            connection.retry()
+
+    app.push_screen(screen, chosen)
+    if not lost.retrying:
+        return
+
+    def answered() -> bool:
+        if screen is not app.screen:
+            return False  # gone, or something on top of it: not now
+        screen.dismiss(ConnectChoice("retry"))
+        return True
+
+    connection.knock(answered)
 
 
 class ConnectScreen(Screen[ConnectChoice]):
