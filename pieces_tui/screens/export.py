@@ -121,7 +121,10 @@ class ExportScreen(ModalScreen[list[ExportResult] | None]):
 
     @on(Input.Changed, "#folder")
     def _folder_changed(self, event: Input.Changed) -> None:
-        self._show_folder(event.value)
+        # In web mode the field is hidden, and its first Changed (its value, set in compose)
+        # arrives after Mount: the line keeps saying where the file goes instead.
+        if not self.web:
+            self._show_folder(event.value)
 
     def _show_folder(self, value: str) -> None:
         self.folder_path.path = str(self._resolve(value))

@@ -180,6 +180,12 @@ async def test_in_web_mode_the_file_goes_to_the_browser(
     async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         screen = await open_dialog(pilot)
         assert not screen.query_one(".-folder").display
+        # The hidden folder field's first Changed comes after the dialog's Mount: it must not
+        # put the working folder back in the line that says where the file goes.
+        await wait_until(pilot, lambda: screen.folder_input.is_mounted)
+        for _ in range(3):
+            await pilot.pause()
+        assert screen.folder_path.path == "The browser downloads the file."
         await pilot.click("#export")
         await wait_until(pilot, lambda: not isinstance(app.screen, ExportScreen), within=30)
     [(text, file_name)] = app.delivered
