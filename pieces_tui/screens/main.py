@@ -20,7 +20,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker
@@ -86,7 +86,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
     """How many conversations the store holds (None until the first load)."""
     filtered: reactive[int | None] = reactive(None)
     """How many pass the filter (None when there is no filter)."""
-    pane: reactive[Pane] = reactive(Pane, init=False)
+    pane: var[Pane] = var(Pane, init=False)
+    """What the detail pane is doing. A `var`: the screen draws nothing of it, and as a reactive
+    each change (every opening, every move of the highlight) repainted the whole screen."""
     marked: reactive[int] = reactive(0)
     """How many conversations are marked (`bulk.marks`)."""
     activity: reactive[str] = reactive("")
