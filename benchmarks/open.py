@@ -231,10 +231,15 @@ async def child(options: argparse.Namespace) -> dict[str, Any]:
     toc = ConversationDetail.on_markdown_table_of_contents_updated
 
     def texts_in(blocks: list[Any]) -> bool:
-        # A block is composed (a plain one, on trees that have them, has its text then) and
-        # each of its Markdown has its blocks mounted.
+        # A block is composed (a plain one, on trees that have them, has its text then; since
+        # w6-open a plain block is one widget, its text in once mounted) and each of its
+        # Markdown has its blocks mounted.
         return bool(blocks) and all(
-            bool(block.children) and all(bool(md.children) for md in block.query(Markdown))
+            (
+                block.is_mounted
+                if getattr(block, "plain", None) and not block.children
+                else bool(block.children) and all(bool(md.children) for md in block.query(Markdown))
+            )
             for block in blocks
         )
 

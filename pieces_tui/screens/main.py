@@ -20,7 +20,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.getters import query_one
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker
@@ -78,18 +78,21 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         Binding("ctrl+r", "reload", "Reload the list", show=False),
     ]
 
-    connection_state: reactive[str] = reactive("connecting")
+    # The screen's state is `var`s: the screen draws none of it (the status bar, bound to it,
+    # repaints its own line), and a reactive's every change repainted the whole screen.
+    connection_state: var[str] = var("connecting")
     """"connecting", "live", "reconnecting" or "offline"."""
-    connection_detail: reactive[str] = reactive("")
-    source: reactive[str] = reactive("")
-    count: reactive[int | None] = reactive(None)
+    connection_detail: var[str] = var("")
+    source: var[str] = var("")
+    count: var[int | None] = var(None)
     """How many conversations the store holds (None until the first load)."""
-    filtered: reactive[int | None] = reactive(None)
+    filtered: var[int | None] = var(None)
     """How many pass the filter (None when there is no filter)."""
-    pane: reactive[Pane] = reactive(Pane, init=False)
-    marked: reactive[int] = reactive(0)
+    pane: var[Pane] = var(Pane, init=False)
+    """What the detail pane is doing (every opening, every move of the highlight changes it)."""
+    marked: var[int] = var(0)
     """How many conversations are marked (`bulk.marks`)."""
-    activity: reactive[str] = reactive("")
+    activity: var[str] = var("")
     """A long batch's progress ("deleting 40/200"), "" when idle."""
 
     conversation_list = query_one("#conversations", ConversationList)

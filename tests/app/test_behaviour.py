@@ -240,6 +240,36 @@ async def test_filter_narrows_the_list(demo_server, make_app) -> None:
         )
 
 
+async def test_typing_in_the_filter_does_not_repaint_the_whole_screen(
+    demo_server, make_app
+) -> None:
+    """Each key narrows the list (the status bar's count changes, the highlight and the pane
+    move): the list, the status line and the pane repaint, not every widget of the screen, which
+    is never asked to refresh itself whole (its public `refresh`, wrapped and called through).
+    The screen's state was reactives, and each change of one did that."""
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app))
+        needle = app.store.ordered()[3].name.split()[0].lower()
+        expected = sum(needle in (row.name or "").lower() for row in app.store.ordered())
+        screen = app.main_screen
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: app.focused is screen.filter_input)
+        whole: list[object] = []
+        refresh = screen.refresh
+
+        def probe(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            if not regions:
+                whole.append(kwargs)
+            return refresh(*regions, **kwargs)
+
+        screen.refresh = probe  # type: ignore[method-assign]
+        await pilot.press(*needle)
+        await wait_until(pilot, lambda: screen.status.filtered == expected)
+        await pilot.pause()
+        assert whole == []
+
+
 async def test_keys_typed_faster_than_frames_end_on_the_final_text(demo_server, make_app) -> None:
     """Keys sent at once (no pause, no frame between them): the list ends filtered by the
     field's final text, and says how many match. (Letters only: Textual runs a binding such as

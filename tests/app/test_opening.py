@@ -165,3 +165,27 @@ async def test_the_message_count_hint_changes_nothing_but_the_order_of_requests(
             plain = await load_detail(client, cid)
             for hint in (len(plain.all_message_ids), 0, 10_000):
                 assert await load_detail(client, cid, message_count=hint) == plain
+
+
+async def test_an_opening_does_not_repaint_the_whole_screen(opening_server, make_app) -> None:
+    """Moving the highlight and opening a conversation repaint the list's rows and the pane,
+    not every widget of the screen: the screen is never asked to refresh itself whole (its
+    `refresh`, Textual's public method, is wrapped and called through). The screen's record of
+    what the pane is doing was a reactive, whose every change did that."""
+    app = make_app(opening_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, loaded(app), 60)
+        screen = app.main_screen
+        await open_conversation(app, pilot, "conversation-latest")
+        whole: list[tuple[object, ...]] = []
+        refresh = screen.refresh
+
+        def probe(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            if not regions:
+                whole.append(tuple(kwargs.items()))
+            return refresh(*regions, **kwargs)
+
+        screen.refresh = probe  # type: ignore[method-assign]
+        for key in ("plain", "rich", "latest"):
+            await open_conversation(app, pilot, f"conversation-{key}")
+        assert whole == []

@@ -206,14 +206,13 @@ def highlighted(app, message_id: str) -> list[tuple[str, str]]:
 
     from pieces_tui.widgets.detail import message_blocks
     from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
-    from pieces_tui.widgets.detail.plain import PlainText
 
     out = []
     for block in message_blocks(app.main_screen.detail):
         if block.message.id != message_id:
             continue
-        # A message with no Markdown syntax is one PlainText (widgets/detail/plain.py).
-        widgets = [*block.query(PlainText)]
+        # A message with no Markdown syntax is its block alone (widgets/detail/blocks.py).
+        widgets = [block] if block.plain is not None else []
         widgets += [w for markdown in block.query(Markdown) for w in markdown.query(Static)]
         for widget in widgets:
             content = widget.content

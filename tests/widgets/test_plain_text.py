@@ -1,5 +1,6 @@
-"""The detail pane shows a message with no Markdown syntax as one `PlainText` widget: chosen for
-plain text only, showing the same text, looking exactly as its Markdown paragraph did.
+"""The detail pane shows a message with no Markdown syntax as one widget, its block, with its role
+line and text in one `Content`: chosen for plain text only, showing the same text, looking
+exactly as its label and Markdown paragraph did.
 (Which texts are plain, against markdown-it's tokens: tests/hostile/test_plain_text.py.)"""
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pieces_tui.widgets.detail import (
     message_blocks,
 )
 from pieces_tui.widgets.detail import blocks as blocks_module
-from pieces_tui.widgets.detail.plain import PlainText
 from pieces_tui.widgets.safe_markdown import SafeMarkdown
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -83,18 +83,48 @@ async def test_plain_messages_are_one_widget_and_markdown_ones_stay_markdown() -
         detail = await shown(app, pilot)
         kinds = []
         for block in message_blocks(detail):
-            plain = list(block.query(PlainText))
             markdown = list(block.query(Markdown))
-            assert bool(plain) != bool(markdown)
-            kinds.append("plain" if plain else "markdown")
+            if block.plain is not None:
+                assert not markdown and not block.children  # one widget: the block
+            else:
+                assert markdown
+            kinds.append("plain" if block.plain is not None else "markdown")
         assert kinds == ["plain", "plain", "markdown", "plain"]
-        texts = [str(w.content) for w in detail.query(PlainText)]
+        texts = [str(b.content) for b in message_blocks(detail) if b.plain is not None]
         assert texts == [
-            "How do I retry an HTTP call with exponential backoff and jitter, so that a "
+            "You\nHow do I retry an HTTP call with exponential backoff and jitter, so that a "
             "flaky server does not take the whole service down with it?",
-            "Use a loop. Double the delay after each failure.\n\nCap it, too.",
-            "Yes! The same, with await and a sleep (see the docs).",
+            "Copilot\nUse a loop. Double the delay after each failure.\n\nCap it, too.",
+            "Copilot\nYes! The same, with await and a sleep (see the docs).",
         ]
+
+
+async def test_a_search_highlights_a_plain_message_s_words_not_its_role_line() -> None:
+    """The role line is in the block's own Content: "you" matches the text's words, never the
+    "You" above them (a Markdown message's role is a label the highlight does not touch)."""
+    from pieces_tui.widgets.detail.highlight import CURRENT_STYLE, MATCH_STYLE
+
+    app = PaneApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        detail = await shown(app, pilot)
+        detail.set_matches(["m0", "m1"], ["you", "loop"])
+        blocks = {block.message.id: block for block in message_blocks(detail)}
+
+        def marked(message_id: str) -> list[tuple[int, str]]:
+            content = blocks[message_id].content
+            return [
+                (span.start, content.plain[span.start : span.end])
+                for span in content.spans
+                if span.style in (MATCH_STYLE, CURRENT_STYLE)
+            ]
+
+        await wait_until(pilot, lambda: bool(marked("m1")))
+        assert marked("m0") == []  # "You" is its role line: its text has no "you"
+        assert marked("m1") == [(len("Copilot\nUse a "), "loop")]
+        detail.set_matches(["m0"], ["you", "how"])
+        await wait_until(pilot, lambda: bool(marked("m0")))
+        assert marked("m0") == [(len("You\n"), "How")]
+        assert marked("m1") == []
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
@@ -109,7 +139,8 @@ async def test_plain_messages_look_as_their_markdown_did(monkeypatch, size) -> N
         app = PaneApp()
         async with app.run_test(size=size) as pilot:
             detail = await shown(app, pilot)
-            assert bool(detail.query(PlainText)) is not markdown_only
+            plain = [block for block in message_blocks(detail) if block.plain is not None]
+            assert bool(plain) is not markdown_only
             screens.append(await settled_screen(pilot))
     assert screens[0] == screens[1]
 

@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from pieces_tui.widgets.detail.plain import PlainText
+from pieces_tui.widgets.detail.blocks import MessageBlock
 
 __all__ = ["CURRENT_STYLE", "MATCH_STYLE", "MatchHighlighter", "match_spans", "query_words"]
 
@@ -80,7 +80,7 @@ class MatchHighlighter:
         a matching word (None if none does)."""
         words = self.words if matching else ()
         first: Static | None = None
-        for widget in _text_widgets(block):
+        for widget, start in _text_widgets(block):
             original = self._original.get(widget)
             if original is None:
                 content = widget.content
@@ -89,31 +89,31 @@ class MatchHighlighter:
                 if not words:
                     continue  # never highlighted: nothing to restore
                 original = self._original[widget] = content
-            spans = match_spans(original.plain, words)
+            spans = match_spans(original.plain[start:], words)
             if not spans:
                 if widget.content is not original:
                     widget.update(original, layout=False)
                 continue
             style = CURRENT_STYLE if current else MATCH_STYLE
             highlighted = original
-            for start, end in spans:
-                highlighted = highlighted.stylize(style, start, end)
+            for begin, end in spans:
+                highlighted = highlighted.stylize(style, start + begin, start + end)
             widget.update(highlighted, layout=False)
             first = first or widget
         return first
 
 
-def _text_widgets(block: Widget) -> list[Static]:
-    """The widgets of `block`'s Markdown that hold text (not the role label above it), or its
-    one `PlainText` (a message with no Markdown syntax, which may come before any Markdown
-    was imported)."""
-    plain: list[Static] = list(block.query(PlainText))
-    if plain:
-        return plain
+def _text_widgets(block: Widget) -> list[tuple[Static, int]]:
+    """The widgets of `block`'s Markdown that hold text (not the role label above it), each
+    with where its text starts (0); or, for a message with no Markdown syntax (which may come
+    before any Markdown was imported), the block itself, whose text starts after its role
+    line."""
+    if isinstance(block, MessageBlock) and block.plain is not None:
+        return [(block, block.text_start)]
     from textual.widgets import Markdown  # loaded by then: the block's Markdown is mounted
 
     return [
-        widget
+        (widget, 0)
         for markdown in block.query(Markdown)
         for widget in markdown.query(Static)
         if not isinstance(widget, Markdown)

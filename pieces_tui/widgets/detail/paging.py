@@ -428,7 +428,10 @@ class PagedMessages(VerticalScroll):
         blocks = self._mounted_blocks()
         for index, block in enumerate(blocks):
             if block.message.id == self._jump_pending:
-                if settled(blocks[: index + 1]):
+                above = blocks[: index + 1]
+                # Laid out too: a plain block is settled once mounted, which may be after the
+                # layout this follows (then the next one, which places it, comes here again).
+                if settled(above) and all(b.size.height for b in above):
                     self._jump_pending = None
                     self.scroll_to_widget(block, top=True, animate=False, immediate=True)
                 return

@@ -237,7 +237,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self._set_unseen(0)
         self.anchor(False)
         self._reset_window(0)
-        self.scroll_home(animate=False)
+        self.scroll_home(animate=False, immediate=True)
         self._open_window()
         # Nothing to fill in (no summary, no messages): nothing would check again.
         self.call_after_refresh(self._reveal_when_ready)

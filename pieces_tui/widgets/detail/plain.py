@@ -3,9 +3,10 @@
 Textual's Markdown is a widget per paragraph, parsed in a thread and mounted a cycle after the
 message block; most chat messages are a line or two of prose, for which that is all cost and no
 look. `plain_text` decides, by a cheap and conservative test on the cleaned text, that Markdown
-would show nothing but paragraphs of plain words; the block then shows them as one `PlainText`
-with the same look (styles/detail.tcss: the paragraph's width and bottom margin, the document's
-colour), so an opening needs no parse, no thread and one widget less per message.
+would show nothing but paragraphs of plain words; the message block then shows them itself, below
+its role line, with the same look (blocks.py; styles/detail.tcss: the paragraph's bottom margin as
+the block's padding, the document's colour), so an opening needs no parse, no thread, and one
+widget per message instead of four.
 
 Conservative means: anything that might be Markdown goes the Markdown way. The test refuses
 every character that starts inline syntax (`` ` * _ [ ] < & \\ ~ | ``), what linkify turns into
@@ -20,12 +21,9 @@ from __future__ import annotations
 
 import re
 
-from textual.content import Content
-from textual.widgets import Static
-
 from pieces_tui.sanitize import clean_text
 
-__all__ = ["PLAIN_CHARS", "PlainText", "plain_text"]
+__all__ = ["PLAIN_CHARS", "plain_text"]
 
 PLAIN_CHARS = 4_000
 """Longer texts take the Markdown path (which also bounds what it shows)."""
@@ -56,11 +54,3 @@ def plain_text(text: str) -> str | None:
     paragraphs = [" ".join(part.split()) for part in _BLANK_LINES.split(cleaned.strip("\n"))]
     shown = "\n\n".join(paragraphs)
     return shown or None
-
-
-class PlainText(Static):
-    """The text of a plain message: a `Content` (never markup), styled as a Markdown paragraph
-    (`.message-text` in styles/detail.tcss)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(Content(text), expand=True, classes="message-text")
