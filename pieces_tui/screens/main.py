@@ -78,18 +78,21 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         Binding("ctrl+r", "reload", "Reload the list", show=False),
     ]
 
-    connection_state: reactive[str] = reactive("connecting")
+    # The screen draws none of these (its children do, the status bar through `data_bind`):
+    # `repaint=False`, or each change (a key opening a conversation sets `pane`, a live
+    # create or delete `count`) repainted the whole screen, every widget on it.
+    connection_state: reactive[str] = reactive("connecting", repaint=False)
     """"connecting", "live", "reconnecting" or "offline"."""
-    connection_detail: reactive[str] = reactive("")
-    source: reactive[str] = reactive("")
-    count: reactive[int | None] = reactive(None)
+    connection_detail: reactive[str] = reactive("", repaint=False)
+    source: reactive[str] = reactive("", repaint=False)
+    count: reactive[int | None] = reactive(None, repaint=False)
     """How many conversations the store holds (None until the first load)."""
-    filtered: reactive[int | None] = reactive(None)
+    filtered: reactive[int | None] = reactive(None, repaint=False)
     """How many pass the filter (None when there is no filter)."""
-    pane: reactive[Pane] = reactive(Pane, init=False)
-    marked: reactive[int] = reactive(0)
+    pane: reactive[Pane] = reactive(Pane, init=False, repaint=False)
+    marked: reactive[int] = reactive(0, repaint=False)
     """How many conversations are marked (`bulk.marks`)."""
-    activity: reactive[str] = reactive("")
+    activity: reactive[str] = reactive("", repaint=False)
     """A long batch's progress ("deleting 40/200"), "" when idle."""
 
     conversation_list = query_one("#conversations", ConversationList)
