@@ -9,6 +9,7 @@ the highlight moves; this class turns lines into rows, moves the cursor, scrolls
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 
 from rich.style import Style
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -214,7 +216,26 @@ class RowList(ScrollView, can_focus=True):
         # `_size_updated` calls for the same (Textual is pinned).
         # The rows themselves are repainted by the caller, which knows which changed.
         shown = self.show_vertical_scrollbar
+        bar = self.vertical_scrollbar if shown else None
+        before = None if bar is None else _thumb(bar, self.virtual_size.height)
         self.set_reactive(Widget.virtual_size, size)
+        if bar is not None and before is not None and _thumb(bar, size.height) == before:
+            # A row in or out of thousands: the thumb stays on the same eighths of a cell, and
+            # repainting the bar (every line of it, ~1-6 ms loaded) would draw it again as it is.
+            bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            return
         self._scroll_update(size)
         if self.show_vertical_scrollbar != shown:
             self.refresh(layout=True)
+
+
+def _thumb(bar: ScrollBar, virtual: int) -> tuple[int, int] | None:
+    """Where `bar` draws its thumb (in eighths of a cell, as `ScrollBarRender.render_bar` works
+    it out) with `virtual` lines to scroll; None when it would draw none."""
+    size, window = bar.size.height, bar.window_size
+    if not (size and virtual and window and window < virtual and size != virtual):
+        return None
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * 8)
+    return start, start + ceil(thumb * 8)
