@@ -114,6 +114,7 @@ def line(name: str, result: dict[str, Any]) -> str:
             f"burst key {key['median_ms']:.1f}/{key['p95_ms']:.1f} ms (n={key['n']} of "
             f"{burst.get('keys_pressed', '?')} pressed, one every 0.1 s), "
             f"sent in {burst['sent_in_s']:.2f} s, correct {burst['final_list_correct']}, "
+            f"CPU {loop.get('cpu_s', 0.0):.2f} s, "
             f"loop held {loop['held_s']:.2f} s, max {loop['max_ms']:.0f} ms, "
             f">16 ms x{loop['over_16ms']}"
         )
