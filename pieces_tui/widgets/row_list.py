@@ -138,6 +138,32 @@ class RowList(ScrollView, can_focus=True):
     def refresh_row(self, index: int) -> None:
         self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
 
+    def repaint_rows(self, runs: list[tuple[int, int]], moves: list[tuple[int, int]]) -> None:
+        """Repaint the listed rows of `runs` (start, stop), one region per run; of those, the
+        rows of `moves` (from, to) show what they showed, only elsewhere on screen: their lines
+        are the ones Textual styled for them where they were, not styled again.
+
+        Textual keeps a widget's styled lines by line (its `_styles_cache`; Textual is pinned),
+        and styling a line costs ~5x building it: a row in at the top shifts every row below
+        it, which styled every line on screen again. A line not repainted since it was last
+        asked to be is not taken."""
+        cache = self._styles_cache
+        offset, height = self.content_offset.y, self.scrollable_content_region.height
+        scroll_y = self.scroll_offset.y
+        taken: dict[int, Strip] = {}
+        for old, new in moves:
+            for part in range(ROW_HEIGHT):
+                was, now = old * ROW_HEIGHT + part - scroll_y, new * ROW_HEIGHT + part - scroll_y
+                if 0 <= was < height and 0 <= now < height:
+                    strip = cache._cache.get(was + offset)
+                    if strip is not None and not cache.is_dirty(was + offset):
+                        taken[now + offset] = strip
+        for start, stop in runs:
+            self.refresh_lines(start * ROW_HEIGHT, (stop - start) * ROW_HEIGHT)
+        for y, strip in taken.items():  # asked to repaint: shown there at the next frame
+            cache._cache[y] = strip
+            cache._dirty_lines.discard(y)
+
     # --- keys and mouse ---------------------------------------------------------------------------
 
     def action_cursor_up(self) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from textual.geometry import Region
+from textual.strip import Strip
 
 from pieces_tui.widgets import ConversationList
 
@@ -141,3 +142,36 @@ async def test_a_row_in_or_out_of_thousands_leaves_the_scrollbar_as_drawn() -> N
 
 async def test_a_row_that_moves_the_thumb_repaints_the_scrollbar() -> None:
     assert await scrollbar_repaints(20, new_at_the_top) >= 1
+
+
+async def lines_built(change: Callable[[ConversationList], None], *, move: bool = False) -> int:
+    """How many lines the list builds (`render_line`) to paint `change` (40 rows, 12 on
+    screen), checking that what it paints is what the rows are."""
+    app = ListApp(make_rows(40))
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(ConversationList)
+        if move:
+            widget.action_cursor_down()
+        await pilot.pause()
+        built = 0
+        render_line = widget.render_line
+
+        def spy(y: int) -> Strip:
+            nonlocal built
+            built += 1
+            return render_line(y)
+
+        widget.render_line = spy  # type: ignore[method-assign]
+        change(widget)
+        await pilot.pause()
+        widget.render_line = render_line  # type: ignore[method-assign]
+        assert painted(widget) == screen_lines(widget)
+        return built
+
+
+async def test_rows_shifted_by_a_row_in_or_out_at_the_top_are_not_built_again() -> None:
+    # The rows below a new top row show what they showed, a row lower: only the new row's two
+    # lines are built (and styled); the others are the lines already styled for them.
+    assert await lines_built(new_at_the_top) == 2
+    # A row out at the top (not the highlighted one): the row coming on at the bottom.
+    assert await lines_built(lambda widget: widget.remove_row("c00000"), move=True) == 2
