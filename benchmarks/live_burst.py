@@ -156,6 +156,16 @@ def main() -> None:
         if keys:
             print(f"{checkout}: burst key medians {[round(k, 1) for k in keys]}")
             print(f"  median of medians {statistics.median(keys):.1f} ms")
+            pooled = sorted(
+                k for r in runs if "burst" in r for k in r["burst"].get("keypress_ms", [])
+            )
+            if pooled:
+                p95 = pooled[min(len(pooled) - 1, round(0.95 * (len(pooled) - 1)))]
+                cpu = [r["burst"]["loop"].get("cpu_s", 0.0) for r in runs if "burst" in r]
+                print(
+                    f"  every key pooled: median {statistics.median(pooled):.1f} ms, p95 {p95:.1f}"
+                    f" ms (n={len(pooled)}); burst CPU median {statistics.median(cpu):.2f} s"
+                )
     if options.json:
         print(json.dumps(results, indent=2))
 

@@ -458,6 +458,7 @@ async def burst(
         "events": 1000,
         "sent_in_s": duration,
         "keypress": summary(latencies),
+        "keypress_ms": [round(latency * 1000, 2) for latency in latencies],
         "keys_pressed": len(pressed),
         "keys_handled": len(moved),
         "final_list_correct": ok,
