@@ -32,14 +32,6 @@ class LateCover(Widget):
     _loading_since: float | None = None
     """When `loading` last turned true (`time.monotonic`), while it is true and uncovered."""
 
-    @property
-    def focusable(self) -> bool:
-        """Focusable while loading too (Textual's widgets are not): Enter focuses the pane it
-        opens at once, and the cover stays until the conversation is built."""
-        if self.loading:
-            return self.allow_focus() and self.visible and not self.disabled
-        return super().focusable
-
     def set_loading(self, loading: bool) -> None:
         if self._cover_timer is not None:
             self._cover_timer.stop()

@@ -94,6 +94,14 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         """The loading indicator covers a conversation being built (`_reveal_when_ready`)."""
         self._built = False
 
+    @property
+    def focusable(self) -> bool:
+        """Focusable under its loading indicator too (Textual's widgets are not): Enter focuses
+        the pane it opens at once, and the indicator stays until the conversation is built."""
+        if self.loading:
+            return self.allow_focus() and self.visible and not self.disabled
+        return super().focusable
+
     def compose(self) -> ComposeResult:
         # The first frame shows the placeholder only: the sections, their styles
         # (styles/detail.tcss) and their widgets' come with `build`, after that frame.
@@ -140,8 +148,10 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         if not self._built:
             placeholder.display = True
             return
-        for section in ("title", "meta", "annotations", "links", "messages"):
-            self.query_one(f"#detail-{section}").display = visible
+        for selector in ("#detail-title", "#detail-meta", "#detail-annotations"):
+            self.query_one(selector).display = visible
+        self.query_one("#detail-links").display = visible
+        self.query_one("#detail-messages").display = visible
         placeholder.display = not visible
         if not visible:
             self.query_one("#detail-earlier").display = False
@@ -178,7 +188,7 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         self.build()
         if conversation_id != self.conversation_id:
             return
-        self.cover_now()  # (each change of the pane puts a late cover on first: cover.py)
+        self.cover_now()  # what it changes is the new conversation's (cover.py)
         if self.failed:
             self.query_one("#detail-placeholder", Static).update(
                 Content("This conversation was deleted.")
