@@ -3,20 +3,11 @@ only once a load has lasted its delay."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from time import time
-
-from pilot_wait import wait_until
 from textual.app import App, ComposeResult
 from textual.geometry import Region
-from textual.pilot import Pilot
-from textual.widget import Widget
 
-from pieces_tui.paths import styles_dir
-from pieces_tui.widgets.detail import ConversationDetail, ConversationView, MessageView
+from pieces_tui.widgets.detail import ConversationDetail
 from pieces_tui.widgets.detail.loading import DOTS_DELAY, DotsIndicator
-
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 class IndicatorApp(App[None]):
@@ -77,76 +68,3 @@ def test_the_pane_waits_before_its_dots() -> None:
     assert isinstance(indicator, DotsIndicator)
     assert indicator.delay == DOTS_DELAY
     assert 0.1 <= DOTS_DELAY <= 0.25  # most openings are built within it; a slow one says so
-
-
-class OpenedPaneApp(App[None]):
-    """The detail pane with one conversation shown (as the app shows one, loaded and built)."""
-
-    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "detail.tcss"]
-
-    def compose(self) -> ComposeResult:
-        yield ConversationDetail(id="detail", now=lambda: NOW)
-
-
-def conversation(conversation_id: str, name: str) -> ConversationView:
-    return ConversationView(
-        id=conversation_id,
-        name=name,
-        type="COPILOT",
-        created=NOW,
-        updated=NOW,
-        messages=[MessageView(id=f"{conversation_id}-m", role="USER", text="Hello.")],
-        message_ids=[f"{conversation_id}-m"],
-    )
-
-
-def under_title(app: App[None]) -> Widget:
-    """The widget on screen where the pane's title is (the title, unless something covers it)."""
-    title = app.query_one("#detail-title")
-    return app.screen.get_widget_at(title.region.x + 1, title.region.y)[0]
-
-
-async def opened(app: OpenedPaneApp, pilot: Pilot[None]) -> ConversationDetail:
-    detail = app.query_one(ConversationDetail)
-    await pilot.pause()
-    detail.show_loading("first")
-    detail.show_conversation(conversation("first", "First"))
-    await wait_until(pilot, lambda: not detail.loading, what="the first one revealed")
-    await wait_until(pilot, lambda: under_title(app) is app.query_one("#detail-title"))
-    return detail
-
-
-async def test_the_pane_is_not_covered_while_a_load_is_within_its_delay() -> None:
-    """Loading another conversation leaves the pane as it is (no cover on and off, each a layout
-    of the screen) until the new one changes it or the load has lasted `DOTS_DELAY`."""
-    app = OpenedPaneApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        detail = await opened(app, pilot)
-        title = app.query_one("#detail-title")
-        started = time()
-        detail.show_loading("second")
-        assert detail.loading  # disabled, its window paused, and waited on, as before
-        await pilot.pause()
-        await pilot.pause()
-        # Still the first conversation on show (unless this machine took the whole delay over
-        # the two pauses: a load that lasts it is covered, which is the point).
-        assert under_title(app) is title or time() - started >= DOTS_DELAY
-        # The new conversation arrives: the cover goes on before anything of it is shown, and
-        # what it uncovers is the second conversation, built.
-        detail.show_conversation(conversation("second", "Second"))
-        assert detail.covered
-        await wait_until(pilot, lambda: not detail.loading, what="the second one revealed")
-        assert not detail.covered
-        assert "Second" in str(title.render())
-
-
-async def test_a_slow_load_covers_the_pane_once_it_has_lasted_the_delay() -> None:
-    app = OpenedPaneApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        detail = await opened(app, pilot)
-        title = app.query_one("#detail-title")
-        detail.show_loading("second")
-        await wait_until(pilot, lambda: under_title(app) is not title, what="the cover on")
-        assert isinstance(under_title(app), DotsIndicator)
-        detail.show_error("second", "It failed.")
-        await wait_until(pilot, lambda: not detail.covered)

@@ -27,7 +27,6 @@ from pieces_tui.sanitize import clean_text
 from pieces_tui.timefmt import utc_now
 from pieces_tui.widgets.detail import header
 from pieces_tui.widgets.detail.blocks import MessageBlock, settled
-from pieces_tui.widgets.detail.cover import LateCover
 from pieces_tui.widgets.detail.cursor import CursorMessages
 from pieces_tui.widgets.detail.highlight import MatchHighlighter
 from pieces_tui.widgets.detail.matches import MatchCursor
@@ -43,7 +42,7 @@ REVEAL_LIMIT = 2.0
 is shown as it is (a page that is slow to arrive says so in its own line)."""
 
 
-class ConversationDetail(CursorMessages, LateCover, can_focus=True):
+class ConversationDetail(CursorMessages, can_focus=True):
     """Scrollable pane. The app feeds it with `show_*` calls; it never does I/O itself, but it
     asks the `MessageFetcher` it is given for the messages the reader scrolls to.
 
@@ -188,7 +187,6 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         self.build()
         if conversation_id != self.conversation_id:
             return
-        self.cover_now()  # what it changes is the new conversation's (cover.py)
         if self.failed:
             self.query_one("#detail-placeholder", Static).update(
                 Content("This conversation was deleted.")
@@ -199,7 +197,6 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
     def show_header(self, view: ConversationView) -> None:
         """Name, ids, times, annotations and links: cheap, so they update in place."""
         self.build()
-        self.cover_now()
         self._title = view.name or UNTITLED
         self.query_one("#detail-title", Static).update(header.title(view))
         self.query_one("#detail-meta", Static).update(header.metadata(view, self._now()))
@@ -225,7 +222,6 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         After `show_loading`, the loading indicator stays until the first screenful is built
         (header, summary and messages with their Markdown in), which then appears at once."""
         self.build()
-        self.cover_now()
         self.conversation_id = view.id
         self._revealing = self.loading
         if self._revealing:
@@ -248,6 +244,11 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         self.post_message(self.Shown(view.id))
 
     # -- one loading look ------------------------------------------------------------------------
+
+    def get_loading_widget(self) -> Widget:
+        from pieces_tui.widgets.detail.loading import DotsIndicator
+
+        return DotsIndicator()
 
     def _paused(self) -> bool:
         return bool(self.loading) and not self._revealing
@@ -287,7 +288,6 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         removed or reordered message shows the same stretch again."""
         if view.id != self.conversation_id:
             return
-        self.cover_now()
         window = self.window
         old_end = window.hi == len(window)
         fresh = window.update(view.all_message_ids, view.messages)
@@ -317,7 +317,6 @@ class ConversationDetail(CursorMessages, LateCover, can_focus=True):
         jump to the first (n / N then step through them, fetching the stretch of a long
         conversation each one is in)."""
         self.build()
-        self.cover_now()
         self.matches = MatchCursor(self.window.ids, matching)
         self.highlighter.words = tuple(words)
         for block in self._mounted_blocks():
