@@ -114,6 +114,7 @@ def line(name: str, result: dict[str, Any]) -> str:
             f"burst key {key['median_ms']:.1f}/{key['p95_ms']:.1f} ms (n={key['n']} of "
             f"{burst.get('keys_pressed', '?')} pressed, one every 0.1 s), "
             f"sent in {burst['sent_in_s']:.2f} s, correct {burst['final_list_correct']}, "
+            f"CPU {loop.get('cpu_s', 0.0):.2f} s, "
             f"loop held {loop['held_s']:.2f} s, max {loop['max_ms']:.0f} ms, "
             f">16 ms x{loop['over_16ms']}"
         )
@@ -155,6 +156,16 @@ def main() -> None:
         if keys:
             print(f"{checkout}: burst key medians {[round(k, 1) for k in keys]}")
             print(f"  median of medians {statistics.median(keys):.1f} ms")
+            pooled = sorted(
+                k for r in runs if "burst" in r for k in r["burst"].get("keypress_ms", [])
+            )
+            if pooled:
+                p95 = pooled[min(len(pooled) - 1, round(0.95 * (len(pooled) - 1)))]
+                cpu = [r["burst"]["loop"].get("cpu_s", 0.0) for r in runs if "burst" in r]
+                print(
+                    f"  every key pooled: median {statistics.median(pooled):.1f} ms, p95 {p95:.1f}"
+                    f" ms (n={len(pooled)}); burst CPU median {statistics.median(cpu):.2f} s"
+                )
     if options.json:
         print(json.dumps(results, indent=2))
 

@@ -458,6 +458,7 @@ async def burst(
         "events": 1000,
         "sent_in_s": duration,
         "keypress": summary(latencies),
+        "keypress_ms": [round(latency * 1000, 2) for latency in latencies],
         "keys_pressed": len(pressed),
         "keys_handled": len(moved),
         "final_list_correct": ok,
@@ -477,6 +478,8 @@ class LoopTimeline:
         self.renders: dict[str, list[float]] = {}
         self.gc_pauses: dict[int, list[float]] = {}
         self.frozen = 0
+        self.cpu_s = 0.0
+        """The app process's CPU time (all its threads) while active."""
 
     def __enter__(self) -> LoopTimeline:
         import asyncio.events
@@ -539,6 +542,7 @@ class LoopTimeline:
         self._on_gc = on_gc
         gc.callbacks.append(on_gc)
         self.frozen = gc.get_freeze_count()
+        self._cpu = time.process_time()
         self._profiler = None
         if self.profile:
             import cProfile
@@ -554,6 +558,7 @@ class LoopTimeline:
         from textual.message_pump import MessagePump
 
         gc.callbacks.remove(self._on_gc)
+        self.cpu_s = time.process_time() - self._cpu
         if self._profiler is not None:
             self._profiler.disable()
             self._profiler.dump_stats(self.profile)
@@ -569,6 +574,7 @@ class LoopTimeline:
         for held, what in self.worst:
             by_what.setdefault(what, []).append(held)
         return {
+            "cpu_s": self.cpu_s,
             "callbacks": len(holds),
             "held_s": sum(holds),
             "over_5ms": len(self.worst),

@@ -156,10 +156,7 @@ class ConversationList(RowList):
                 shows them once told, with `rows_replaced` or `rows_changed`, and from then on
                 is told of every change.
             now: Clock used for relative times; inject a fixed one in tests and snapshots.
-            name: The name of the widget.
-            id: The DOM id of the widget.
-            classes: The CSS classes of the widget.
-            disabled: Whether the widget is disabled.
+            name, id, classes, disabled: As for any widget.
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._now = now
@@ -231,9 +228,7 @@ class ConversationList(RowList):
         if not self._listing.attached:
             self.rows_replaced()  # the first news from the source: show it
             return
-        # Repaint only the rows on screen now showing another or a changed conversation (each
-        # line costs Textual's styling, ~5x our strip; a burst repainted all, every frame).
-        old_y = self.scroll_offset.y
+        old_y, highlighted = self.scroll_offset.y, self._highlighted_id
         self._listing.apply(ids)
         scroll_y = self._listing.anchored_scroll(old_y)
         self.update_virtual_size()
@@ -241,9 +236,11 @@ class ConversationList(RowList):
         self._keep_highlight()
         if scroll_y != old_y:
             self.refresh()  # the scroll moved every line
-        else:  # one region per run of rows (a row in at the top shifts them all: one region)
-            for start, stop in self._listing.to_repaint(old_y, self.size.height, ids):
-                self.refresh_lines(start * ROW_HEIGHT, (stop - start) * ROW_HEIGHT)
+        else:  # the rows now showing another or a changed row; those shifted keep their lines
+            listing, height = self._listing, self.size.height
+            moves = listing.moves(old_y, height, ids) if highlighted == self._highlighted_id else []
+            self.repaint_rows(listing.to_repaint(old_y, height, ids), moves)
+            listing.drawn.update((new, listing.view.at(new).id) for _, new in moves)
         self._settle()
 
     def rows_replaced(self) -> None:

@@ -149,6 +149,19 @@ class Listing:
                 runs.append((index, index + 1))
         return runs
 
+    def moves(self, scroll_y: int, height: int, ids: Collection[str]) -> list[tuple[int, int]]:
+        """The rows on screen (`height` lines from `scroll_y`) that `drawn` says were drawn
+        elsewhere on it and are not among `ids` (unchanged): (where drawn, where now), for a
+        change that shifted them (a row in or out above them). Before `to_repaint`."""
+        view, drawn, rows = self.view, self.drawn, self.row_height
+        first, stop = scroll_y // rows, -(-(scroll_y + height) // rows)
+        was = {drawn[index]: index for index in range(first, stop) if index in drawn}
+        return [
+            (was[shown], index)
+            for index in range(first, min(len(view), stop))
+            if (shown := view.at(index).id) in was and was[shown] != index and shown not in ids
+        ]
+
     def own_rows(self) -> SortedRows:
         if self.own is None or self.rows is not self.own:
             raise TypeError("this list shows rows it does not own: change them at their source")

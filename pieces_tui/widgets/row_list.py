@@ -9,6 +9,7 @@ the highlight moves; this class turns lines into rows, moves the cursor, scrolls
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 
 from rich.style import Style
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -136,6 +138,32 @@ class RowList(ScrollView, can_focus=True):
     def refresh_row(self, index: int) -> None:
         self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
 
+    def repaint_rows(self, runs: list[tuple[int, int]], moves: list[tuple[int, int]]) -> None:
+        """Repaint the listed rows of `runs` (start, stop), one region per run; of those, the
+        rows of `moves` (from, to) show what they showed, only elsewhere on screen: their lines
+        are the ones Textual styled for them where they were, not styled again.
+
+        Textual keeps a widget's styled lines by line (its `_styles_cache`; Textual is pinned),
+        and styling a line costs ~5x building it: a row in at the top shifts every row below
+        it, which styled every line on screen again. A line not repainted since it was last
+        asked to be is not taken."""
+        cache = self._styles_cache
+        offset, height = self.content_offset.y, self.scrollable_content_region.height
+        scroll_y = self.scroll_offset.y
+        taken: dict[int, Strip] = {}
+        for old, new in moves:
+            for part in range(ROW_HEIGHT):
+                was, now = old * ROW_HEIGHT + part - scroll_y, new * ROW_HEIGHT + part - scroll_y
+                if 0 <= was < height and 0 <= now < height:
+                    strip = cache._cache.get(was + offset)
+                    if strip is not None and not cache.is_dirty(was + offset):
+                        taken[now + offset] = strip
+        for start, stop in runs:
+            self.refresh_lines(start * ROW_HEIGHT, (stop - start) * ROW_HEIGHT)
+        for y, strip in taken.items():  # asked to repaint: shown there at the next frame
+            cache._cache[y] = strip
+            cache._dirty_lines.discard(y)
+
     # --- keys and mouse ---------------------------------------------------------------------------
 
     def action_cursor_up(self) -> None:
@@ -214,7 +242,26 @@ class RowList(ScrollView, can_focus=True):
         # `_size_updated` calls for the same (Textual is pinned).
         # The rows themselves are repainted by the caller, which knows which changed.
         shown = self.show_vertical_scrollbar
+        bar = self.vertical_scrollbar if shown else None
+        before = None if bar is None else _thumb(bar, self.virtual_size.height)
         self.set_reactive(Widget.virtual_size, size)
+        if bar is not None and before is not None and _thumb(bar, size.height) == before:
+            # A row in or out of thousands: the thumb stays on the same eighths of a cell, and
+            # repainting the bar (every line of it, ~1-6 ms loaded) would draw it again as it is.
+            bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            return
         self._scroll_update(size)
         if self.show_vertical_scrollbar != shown:
             self.refresh(layout=True)
+
+
+def _thumb(bar: ScrollBar, virtual: int) -> tuple[int, int] | None:
+    """Where `bar` draws its thumb (in eighths of a cell, as `ScrollBarRender.render_bar` works
+    it out) with `virtual` lines to scroll; None when it would draw none."""
+    size, window = bar.size.height, bar.window_size
+    if not (size and virtual and window and window < virtual and size != virtual):
+        return None
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * 8)
+    return start, start + ceil(thumb * 8)

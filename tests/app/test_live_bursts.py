@@ -143,3 +143,36 @@ async def test_the_open_conversation_is_refreshed_once_per_settle_and_shows_the_
             elapsed_all = loop.time() - began
             assert len(headers) <= elapsed_all / settle + 2, (len(headers), elapsed, settle)
             assert len(headers) < 300
+
+
+async def test_live_changes_and_moves_repaint_what_changed_not_the_whole_screen(
+    server, make_app
+) -> None:
+    """A create and a delete change the count the status bar shows, a move opens another
+    conversation: each repaints its own widgets, never the whole screen (every widget on it,
+    the footer's keys too) as the screen's reactives did when they asked for a repaint."""
+    async with PiecesClient(server.url) as direct:
+        for i in range(3):
+            await direct.create_conversation(f"Conversation {i}")
+        app = make_app(server.url)
+        async with app.run_test(size=SIZE) as pilot:
+            await live_with(pilot, app, 3)
+            screen = app.main_screen
+            listing = screen.conversation_list
+            whole: list[tuple[Any, ...]] = []
+            refresh = screen.refresh
+
+            def spy(*regions: Any, **kwargs: Any) -> Any:
+                if not regions and not kwargs.get("layout"):
+                    whole.append(regions)
+                return refresh(*regions, **kwargs)
+
+            screen.refresh = spy  # type: ignore[method-assign]
+            created = await direct.create_conversation("Live one")
+            await wait_until(pilot, lambda: screen.status.count == 4, what="the create counted")
+            listing.highlight(created.id)
+            await wait_until(pilot, lambda: screen.pane.conversation_id == created.id)
+            await direct.delete_conversation(created.id)
+            await wait_until(pilot, lambda: screen.status.count == 3, what="the delete counted")
+            screen.refresh = refresh  # type: ignore[method-assign]
+            assert whole == []

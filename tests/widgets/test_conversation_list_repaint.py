@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from textual.geometry import Region
+from textual.strip import Strip
 
 from pieces_tui.widgets import ConversationList
 
@@ -99,3 +100,78 @@ async def test_what_is_painted_after_any_change_is_what_the_rows_are() -> None:
                 widget.upsert_row(row)
             await pilot.pause()
             assert painted(widget) == screen_lines(widget), f"step {step}: {what} {row.id}"
+
+
+async def scrollbar_repaints(count: int, change: Callable[[ConversationList], None]) -> int:
+    """How many times the list's scrollbar is asked to repaint for `change` (made to `count`
+    rows, 12 on screen); and what it then draws is what it would draw afresh."""
+    app = ListApp(make_rows(count))
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(ConversationList)
+        await pilot.pause()
+        bar = widget.vertical_scrollbar
+        asked = 0
+        refresh = bar.refresh
+
+        def spy(*regions: Region, **kwargs: bool) -> object:
+            nonlocal asked
+            asked += 1
+            return refresh(*regions, **kwargs)
+
+        bar.refresh = spy  # type: ignore[method-assign]
+        change(widget)
+        bar.refresh = refresh  # type: ignore[method-assign]
+        await pilot.pause()
+        assert bar.window_virtual_size == widget.virtual_size.height
+        region = Region(0, 0, *bar.size)
+        drawn = [strip.text for strip in bar.render_lines(region)]
+        bar.refresh()
+        assert drawn == [strip.text for strip in bar.render_lines(region)]
+        return asked
+
+
+def new_at_the_top(widget: ConversationList) -> None:
+    widget.upsert_row(Row("new", "New", NOW + timedelta(minutes=1)))
+
+
+async def test_a_row_in_or_out_of_thousands_leaves_the_scrollbar_as_drawn() -> None:
+    # At 5,000 rows, one more or one less moves the thumb by less than an eighth of a cell.
+    assert await scrollbar_repaints(5_000, new_at_the_top) == 0
+    assert await scrollbar_repaints(5_000, lambda widget: widget.remove_row("c00002")) == 0
+
+
+async def test_a_row_that_moves_the_thumb_repaints_the_scrollbar() -> None:
+    assert await scrollbar_repaints(20, new_at_the_top) >= 1
+
+
+async def lines_built(change: Callable[[ConversationList], None], *, move: bool = False) -> int:
+    """How many lines the list builds (`render_line`) to paint `change` (40 rows, 12 on
+    screen), checking that what it paints is what the rows are."""
+    app = ListApp(make_rows(40))
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(ConversationList)
+        if move:
+            widget.action_cursor_down()
+        await pilot.pause()
+        built = 0
+        render_line = widget.render_line
+
+        def spy(y: int) -> Strip:
+            nonlocal built
+            built += 1
+            return render_line(y)
+
+        widget.render_line = spy  # type: ignore[method-assign]
+        change(widget)
+        await pilot.pause()
+        widget.render_line = render_line  # type: ignore[method-assign]
+        assert painted(widget) == screen_lines(widget)
+        return built
+
+
+async def test_rows_shifted_by_a_row_in_or_out_at_the_top_are_not_built_again() -> None:
+    # The rows below a new top row show what they showed, a row lower: only the new row's two
+    # lines are built (and styled); the others are the lines already styled for them.
+    assert await lines_built(new_at_the_top) == 2
+    # A row out at the top (not the highlighted one): the row coming on at the bottom.
+    assert await lines_built(lambda widget: widget.remove_row("c00000"), move=True) == 2
