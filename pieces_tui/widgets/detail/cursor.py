@@ -7,6 +7,9 @@ search match (`n` / `N`), to the first or last message with `g` / `G`. When the 
 out of sight (`j`, `space`, the wheel), it follows as a text cursor does: onto the first message
 on screen when it fell off the top, the last one when it fell off the bottom. Laying out or
 mounting messages never moves it. The highlighted block has the `-cursor` class.
+
+`y` copies the message under it as its Markdown source and `c` one of its code blocks, through
+`App.copy_to_clipboard`, with a toast.
 """
 
 from __future__ import annotations
@@ -149,3 +152,57 @@ class CursorMessages(PagedMessages):
                 self._set_cursor(widget.message.id)
                 return
             widget = widget.parent  # type: ignore[assignment]
+
+    # -- copying ------------------------------------------------------------------------------
+
+    def _copy_target(self) -> MessageView | None:
+        if self.cursor_position is None:
+            self.step_cursor(0)  # not placed yet, or its message was removed: the first shown
+        message = self.cursor_message
+        if message is None:
+            text = "No message to copy." if self.cursor_id is None else "It is still loading."
+            self.notify(text, severity="warning")
+        return message
+
+    # What is copied (copying.py) and the picker are imported at the first `y` or `c`: the first
+    # frame needs neither (tests/test_deferred_imports.py).
+
+    def action_copy_message(self) -> None:
+        """`y`: the message under the cursor, as its Markdown source."""
+        from pieces_tui.widgets.detail.copying import message_source
+
+        message = self._copy_target()
+        if message is not None:
+            self._copy(message_source(message.text), "The message")
+
+    def action_copy_code(self) -> None:
+        """`c`: its code block; with several, a picker (1-9, enter) says which."""
+        from pieces_tui.widgets.detail.code_picker import CodePicker
+        from pieces_tui.widgets.detail.copying import code_blocks
+
+        message = self._copy_target()
+        if message is None:
+            return
+        blocks = code_blocks(message.text)
+        if not blocks:
+            self.notify("This message has no code block (y copies all of it).")
+        elif len(blocks) == 1:
+            self._copy(blocks[0].code, "The code block")
+        else:
+
+            def picked(index: int | None) -> None:
+                if index is not None:
+                    block = blocks[index]
+                    self._copy(block.code, f"Code block {index + 1} of {len(blocks)}")
+
+            self.app.push_screen(CodePicker([block.label for block in blocks]), picked)
+
+    def _copy(self, text: str, what: str) -> None:
+        from pieces_tui.widgets.detail.copying import copied_note, too_big
+
+        refusal = too_big(text)
+        if refusal is not None:
+            self.notify(refusal, severity="error")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(copied_note(what, text), title="Copied", markup=False)

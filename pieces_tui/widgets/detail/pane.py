@@ -30,7 +30,7 @@ from pieces_tui.widgets.detail.blocks import MessageBlock, settled
 from pieces_tui.widgets.detail.cursor import CursorMessages
 from pieces_tui.widgets.detail.highlight import MatchHighlighter
 from pieces_tui.widgets.detail.matches import MatchCursor
-from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher, MessageView
+from pieces_tui.widgets.detail.views import ConversationView, MessageFetcher
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -143,27 +143,27 @@ class ConversationDetail(CursorMessages, can_focus=True):
         super()._on_focus(event)
 
     def _set_sections_visible(self, visible: bool) -> None:
-        placeholder = self.query_one("#detail-placeholder")
+        self.query_one("#detail-placeholder").display = not (visible and self._built)
         if not self._built:
-            placeholder.display = True
             return
-        for selector in ("#detail-title", "#detail-meta", "#detail-annotations"):
-            self.query_one(selector).display = visible
-        self.query_one("#detail-links").display = visible
-        self.query_one("#detail-messages").display = visible
-        placeholder.display = not visible
-        if not visible:
-            self.query_one("#detail-earlier").display = False
-            self.query_one("#detail-later").display = False
+        for name in ("title", "meta", "annotations", "links", "messages"):
+            self.query_one(f"#detail-{name}").display = visible
+        if not visible:  # (shown, the edge lines show as the window says)
+            for name in ("earlier", "later"):
+                self.query_one(f"#detail-{name}").display = False
+
+    def _show_text(self, text: str, *, failed: bool) -> None:
+        """The placeholder's text instead of a conversation (nothing selected, or an error)."""
+        self._revealing = False
+        self.loading = False
+        self.failed = failed
+        self._set_sections_visible(False)
+        self.query_one("#detail-placeholder", Static).update(Content(text))
 
     def show_placeholder(self, text: str) -> None:
         self._forget_window()
         self.conversation_id = None
-        self._revealing = False
-        self.loading = False
-        self.failed = False
-        self._set_sections_visible(False)
-        self.query_one("#detail-placeholder", Static).update(Content(text))
+        self._show_text(text, failed=False)
 
     def show_loading(self, conversation_id: str) -> None:
         self.build()
@@ -177,11 +177,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         self.build()
         if conversation_id != self.conversation_id:
             return
-        self._revealing = False
-        self.loading = False
-        self.failed = True
-        self._set_sections_visible(False)
-        self.query_one("#detail-placeholder", Static).update(Content(clean_text(text)))
+        self._show_text(clean_text(text), failed=True)
 
     def show_deleted(self, conversation_id: str) -> None:
         self.build()
@@ -380,7 +376,7 @@ class ConversationDetail(CursorMessages, can_focus=True):
         if message_id is not None:
             self.move_cursor(message_id, top=True)
 
-    # -- the cursor and copying ------------------------------------------------------------------
+    # -- the cursor ----------------------------------------------------------------------------
 
     def action_next_message(self) -> None:
         self.step_cursor(+1)
@@ -399,58 +395,6 @@ class ConversationDetail(CursorMessages, can_focus=True):
         if self.window.ids:
             self._follow = False
             self._set_cursor(self.window.ids[-1])
-
-    def _copy_target(self) -> MessageView | None:
-        if self.cursor_position is None:
-            self.step_cursor(0)  # not placed yet, or its message was removed: the first shown
-        message = self.cursor_message
-        if message is None:
-            text = "No message to copy." if self.cursor_id is None else "It is still loading."
-            self.notify(text, severity="warning")
-        return message
-
-    # What is copied (copying.py) and the picker are imported at the first `y` or `c`: the first
-    # frame needs neither (tests/test_deferred_imports.py).
-
-    def action_copy_message(self) -> None:
-        """`y`: the message under the cursor, as its Markdown source."""
-        from pieces_tui.widgets.detail.copying import message_source
-
-        message = self._copy_target()
-        if message is not None:
-            self._copy(message_source(message.text), "The message")
-
-    def action_copy_code(self) -> None:
-        """`c`: its code block; with several, a picker (1-9, enter) says which."""
-        from pieces_tui.widgets.detail.code_picker import CodePicker
-        from pieces_tui.widgets.detail.copying import code_blocks
-
-        message = self._copy_target()
-        if message is None:
-            return
-        blocks = code_blocks(message.text)
-        if not blocks:
-            self.notify("This message has no code block (y copies all of it).")
-        elif len(blocks) == 1:
-            self._copy(blocks[0].code, "The code block")
-        else:
-
-            def picked(index: int | None) -> None:
-                if index is not None:
-                    block = blocks[index]
-                    self._copy(block.code, f"Code block {index + 1} of {len(blocks)}")
-
-            self.app.push_screen(CodePicker([block.label for block in blocks]), picked)
-
-    def _copy(self, text: str, what: str) -> None:
-        from pieces_tui.widgets.detail.copying import copied_note, too_big
-
-        refusal = too_big(text)
-        if refusal is not None:
-            self.notify(refusal, severity="error")
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(copied_note(what, text), title="Copied", markup=False)
 
     @on(Click, "#new-below")
     def _clicked_hint(self) -> None:
