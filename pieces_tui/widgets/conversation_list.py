@@ -42,6 +42,19 @@ from pieces_tui.widgets.row_list import CURSOR_BINDINGS, ROW_HEIGHT, RowList, Ro
 __all__ = ["ConversationList", "ConversationRowLike", "OrderedRows", "VisibleIds"]
 
 
+class RowMessage(Message):
+    """What a `ConversationList` (the message's `control`) says about one of its rows."""
+
+    def __init__(self, conversation_id: str, conversation_list: ConversationList) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.conversation_list = conversation_list
+
+    @property
+    def control(self) -> ConversationList:
+        return self.conversation_list
+
+
 class ConversationList(RowList):
     """A fast, keyboard-driven list of conversations (newest first).
 
@@ -77,31 +90,13 @@ class ConversationList(RowList):
         def control(self) -> ConversationList:
             return self.conversation_list
 
-    class Selected(Message):
+    class Selected(RowMessage):
         """A conversation was chosen with enter or a click."""
 
-        def __init__(self, conversation_id: str, conversation_list: ConversationList) -> None:
-            super().__init__()
-            self.conversation_id = conversation_id
-            self.conversation_list = conversation_list
-
-        @property
-        def control(self) -> ConversationList:
-            return self.conversation_list
-
-    class MarkToggled(Message):
+    class MarkToggled(RowMessage):
         """`space` on a row (the highlight then moves down): the owner of the marks flips it."""
 
-        def __init__(self, conversation_id: str, conversation_list: ConversationList) -> None:
-            super().__init__()
-            self.conversation_id = conversation_id
-            self.conversation_list = conversation_list
-
-        @property
-        def control(self) -> ConversationList:
-            return self.conversation_list
-
-    class RangeExtended(Message):
+    class RangeExtended(RowMessage):
         """`shift+up/down` or `shift+click` moved the highlight from the row `origin` to the row
         `conversation_id`: the owner of the marks extends its range to it. Ids, not indices, so
         that a live insert between the key and its handling changes nothing."""
@@ -109,14 +104,8 @@ class ConversationList(RowList):
         def __init__(
             self, conversation_id: str, origin: str, conversation_list: ConversationList
         ) -> None:
-            super().__init__()
-            self.conversation_id = conversation_id
+            super().__init__(conversation_id, conversation_list)
             self.origin = origin
-            self.conversation_list = conversation_list
-
-        @property
-        def control(self) -> ConversationList:
-            return self.conversation_list
 
     class MarksSynced(Message):
         """Posted by `sync_marks`; its handler sets `done`. It travels behind every mark
