@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from pieces_tui.screens.layout_keys import LayoutScreen
 from pieces_tui.screens.main_find import FindScreen
 from pieces_tui.screens.main_writes import WritesScreen
 from pieces_tui.screens.pane import Pane
+from pieces_tui.screens.spaced import Spaced
 from pieces_tui.typeahead import keys_ready
 from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import ConversationDetail
@@ -55,6 +57,7 @@ LOADING = "Loading conversations…"
 
 # Past this many changed rows, replacing the list wholesale is cheaper than patching it.
 BULK_CHANGE = 256
+FIRST_OPEN_LOOKS = 30  # frames (`_open_first`)
 DRAIN_SPACING = 1 / 60
 """Seconds, at least, between two passes of store changes into the list (a frame at 60 fps):
 during a burst of stream events each fetched conversation posts a change, and draining each one
@@ -119,11 +122,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         self._now = now
         self._timings = timings
         self._settle: Timer | None = None
-        self._drain: Timer | None = None
-        self._drained_at = float("-inf")
-        self._refresh: Timer | None = None
+        self._drain = Spaced(self, DRAIN_SPACING, self._drain_changes)
+        self._refresh = Spaced(self, timings.detail_settle, self._refresh_due)
         self._refresh_id: str | None = None
-        self._refreshed_at = float("-inf")
         self.bulk = BulkActions(self, undo_seconds=undo_seconds)
 
     def compose(self) -> ComposeResult:
@@ -142,8 +143,7 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
                     placeholder="/ filter by name", id="filter", on_text=self._filter_to
                 )
                 yield ConversationList(id="conversations", source=self.store, now=self._now)
-                # The search panel (hidden until `s`) goes here after the first frame:
-                # `after_first_frame`.
+                # The search panel (hidden until `s`) is mounted here by `after_first_frame`.
             yield ConversationDetail(id="detail", now=self._now)
         yield Footer()
 
@@ -190,19 +190,11 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
     def _store_changed(self) -> None:
         """Drain the store's changes now, or at the next frame when the last drain was less than
         a frame ago: a burst of changes is one list update per frame, however many events."""
-        if self._drain is not None:
-            return  # a drain is due: it takes these changes too
-        wait = self._drained_at + DRAIN_SPACING - monotonic()
-        if wait > 0:
-            self._drain = self.set_timer(wait, self._drain_changes)
-        else:
-            self._drain_changes()
+        self._drain.ask()
 
     def _drain_changes(self) -> None:
         """Tell the list which rows changed since the last time (it reads them from the store,
         which owns their order); then the pane."""
-        self._drain = None
-        self._drained_at = monotonic()
         changes = self.connection.take_changes()
         listing = self.conversation_list
         if len(changes.ids) > BULK_CHANGE or (listing.row_count == 0 and changes.ids):
@@ -224,8 +216,6 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             return
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
-                # After the list's next frame: this is the first fetch that needs pydantic and
-                # the models (~0.15 s to import, on the loop), not the list that just landed.
                 self.call_after_refresh(self._open_first, listing.highlighted_id)
             return
         if open_id is None or open_id not in changes.ids or pane.mode == "settling":
@@ -239,9 +229,18 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         elif open_id in self.store:
             self._refresh_soon(open_id)
 
-    def _open_first(self, conversation_id: str) -> None:
-        if self.pane.mode == "empty" and self.conversation_list.highlighted_id == conversation_id:
-            self._open(conversation_id)
+    def _open_first(self, conversation_id: str, looks: int = 0) -> None:
+        """Open the first row highlighted in an empty pane once the list has drawn it: after the
+        bulk load, its fetch is the first to import pydantic and the models (~0.15 s on the
+        loop), which held the list that just landed off the screen. Until the row is drawn,
+        look a frame later, `FIRST_OPEN_LOOKS` times at most (a hidden sidebar draws none)."""
+        listing = self.conversation_list
+        if self.pane.mode != "empty" or listing.highlighted_id != conversation_id:
+            return
+        if listing.is_on_screen and not listing.drew(conversation_id) and looks < FIRST_OPEN_LOOKS:
+            self.set_timer(DRAIN_SPACING, partial(self._open_first, conversation_id, looks + 1))
+            return
+        self._open(conversation_id)
 
     @property
     def pane_conversation_id(self) -> str | None:
@@ -281,6 +280,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         if moving:
             self.pane = Pane("settling", event.conversation_id, now)
             self._settle = self.set_timer(settle, self._settled)
+        elif pane.mode == "empty":  # the first row (the list landed, or a filter cleared)
+            self.pane = replace(pane, moved_at=now)
+            self._open_first(event.conversation_id)
         else:
             self._open(event.conversation_id, moved_at=now)
 
@@ -346,16 +348,9 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         refresh per settle, each shown, rather than one per change, each cancelling the last
         one's requests and keeping the loop busy."""
         self._refresh_id = conversation_id
-        if self._refresh is not None:
-            return  # one is due: it takes this change too
-        wait = self._refreshed_at + self._timings.detail_settle - monotonic()
-        if wait > 0:
-            self._refresh = self.set_timer(wait, self._refresh_due)
-        else:
-            self._refresh_due()
+        self._refresh.ask()
 
     def _refresh_due(self) -> None:
-        self._refresh = None
         conversation_id, self._refresh_id = self._refresh_id, None
         pane = self.pane
         if (
@@ -365,7 +360,6 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
         ):
             return  # the pane moved on meanwhile: what it opens next is loaded whole
         if conversation_id in self.store:
-            self._refreshed_at = monotonic()
             self._refresh_detail(conversation_id)
 
     @work(exclusive=True, group="detail-refresh", exit_on_error=False)

@@ -263,6 +263,10 @@ class ConversationList(RowList):
         self._listing.own_rows().discard(conversation_id)
         self.rows_changed((conversation_id,))
 
+    def drew(self, conversation_id: str) -> bool:
+        """Whether the list has drawn this row (as one of those it last drew on screen)."""
+        return conversation_id in self._listing.drawn.values()
+
     def highlight(self, conversation_id: str) -> None:
         """Highlight a listed conversation and scroll it into view (no-op if it isn't listed)."""
         index = self._index_in_view(conversation_id)

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from pilot_wait import wait_until
+from textual.strip import Strip
 
 from pieces_tui.client import PiecesClient
 from pieces_tui.detail_loader import load_detail
 from pieces_tui.server import EmbeddedServer
 from pieces_tui.server.db import Database
+from pieces_tui.widgets.conversation_list import ConversationList
 from pieces_tui.widgets.detail import MESSAGE_BATCH, message_blocks
 from pieces_tui.widgets.detail import pane as detail_pane
 
@@ -189,3 +191,31 @@ async def test_an_opening_does_not_repaint_the_whole_screen(opening_server, make
         for key in ("plain", "rich", "latest"):
             await open_conversation(app, pilot, f"conversation-{key}")
         assert whole == []
+
+
+async def test_the_first_conversation_opens_once_the_list_that_landed_is_drawn(
+    demo_server, make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its fetch is the first to import pydantic and the models (~0.15 s on the loop): the list
+    that just landed is painted first, not after it. (The first highlight opened it at once,
+    and the screen reached the list's repaint only after that fetch's first steps.)"""
+    drawn_rows = False
+    drawn_then: list[bool] = []
+    render_line = ConversationList.render_line
+    show_loading = detail_pane.ConversationDetail.show_loading
+
+    def drawing(listing: ConversationList, y: int) -> Strip:
+        nonlocal drawn_rows
+        drawn_rows = drawn_rows or listing.visible_count > 0
+        return render_line(listing, y)
+
+    def recording(pane: detail_pane.ConversationDetail, conversation_id: str) -> None:
+        drawn_then.append(drawn_rows)
+        show_loading(pane, conversation_id)
+
+    monkeypatch.setattr(ConversationList, "render_line", drawing)
+    monkeypatch.setattr(detail_pane.ConversationDetail, "show_loading", recording)
+    app = make_app(demo_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(drawn_then), within=30, what="the first opening")
+    assert drawn_then[0], "the pane's first fetch began before the list had drawn its rows"
