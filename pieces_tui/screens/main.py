@@ -216,7 +216,7 @@ class MainScreen(WritesScreen, FindScreen, LayoutScreen):
             return
         if pane.mode == "empty":
             if changes.ids and listing.highlighted_id is not None:
-                self.call_after_refresh(self._open_first, listing.highlighted_id)
+                self._open_first(listing.highlighted_id)
             return
         if open_id is None or open_id not in changes.ids or pane.mode == "settling":
             return
