@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from pieces_tui.app import PiecesApp
 from pieces_tui.cli import create_app
@@ -57,6 +58,9 @@ async def _shoot(
             if steps is not None:
                 await steps(pilot)
                 await pilot.pause(0.5)
+            for field in app.screen.query(Input):
+                field.cursor_blink = False  # its cursor shown, not caught mid-blink or not
+            await pilot.pause()
             app.save_screenshot(str(HERE / f"{name}.svg"))
     print(f"wrote screenshots/{name}.svg")
 
